@@ -1,0 +1,44 @@
+# PoCo Market: `make run` for the product, `make test` for the tests (see README.md).
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP_PY := $(VENV)/.installed
+STAMP_NODE := node_modules/.installed
+
+.PHONY: setup run test lint format bench clean
+
+setup: $(STAMP_PY) $(STAMP_NODE)
+	$(PY) manage.py migrate --noinput -v0
+
+$(STAMP_PY): requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+# @iexec/poco's GitHub-hosted build dependencies are replaced by npm-stub (see package.json).
+$(STAMP_NODE): package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund
+	touch $@
+
+run: setup
+	$(PY) manage.py devchain --prepare-only
+	$(VENV)/bin/honcho start -f Procfile
+
+test: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint:
+	$(VENV)/bin/ruff check .
+
+format:
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+bench: setup
+	$(PY) -m bench $(BENCH_ARGS)
+
+clean:
+	rm -rf var/*.sqlite3* var/devchain* var/celery-broker

@@ -1,0 +1,70 @@
+"""Fast ABI encoding and decoding from JSON ABI entries, with named tuples as dicts.
+
+web3's contract layer formats every value through several layers; the indexer decodes tens of
+thousands of logs and view results per second, so it uses eth_abi directly with prebuilt types.
+"""
+
+from functools import lru_cache
+
+from eth_abi import decode, encode
+from eth_utils import function_abi_to_4byte_selector, keccak, to_checksum_address
+
+
+def abi_type(param: dict) -> str:
+    """The canonical type string of an ABI parameter, tuples expanded."""
+    kind = param["type"]
+    if kind.startswith("tuple"):
+        inner = ",".join(abi_type(c) for c in param["components"])
+        return f"({inner}){kind[len('tuple') :]}"
+    return kind
+
+
+@lru_cache(maxsize=65536)
+def checksum(address: str) -> str:
+    return to_checksum_address(address)
+
+
+def to_python(param: dict, value):
+    """Turn an eth_abi value into JSON-friendly Python: 0x hex for bytes, dicts for tuples."""
+    kind = param["type"]
+    if kind.startswith("tuple"):
+        if kind.endswith("]"):
+            element = {**param, "type": kind[: kind.rindex("[")]}
+            return [to_python(element, item) for item in value]
+        return {c["name"]: to_python(c, v) for c, v in zip(param["components"], value, strict=True)}
+    if kind.endswith("]"):
+        element = {**param, "type": kind[: kind.rindex("[")]}
+        return [to_python(element, item) for item in value]
+    if kind == "address":
+        return checksum(value)
+    if kind.startswith("bytes"):
+        return "0x" + value.hex()
+    return value
+
+
+class Function:
+    """One function of an ABI: calldata encoding and named output decoding."""
+
+    def __init__(self, entry: dict):
+        self.name = entry["name"]
+        self.selector = function_abi_to_4byte_selector(entry)
+        self.input_types = [abi_type(p) for p in entry["inputs"]]
+        self.outputs = entry["outputs"]
+        self.output_types = [abi_type(p) for p in self.outputs]
+
+    def calldata(self, *args) -> str:
+        return "0x" + (self.selector + encode(self.input_types, list(args))).hex()
+
+    def decode(self, result: str):
+        values = decode(self.output_types, bytes.fromhex(result[2:]))
+        decoded = [to_python(p, v) for p, v in zip(self.outputs, values, strict=True)]
+        return decoded[0] if len(decoded) == 1 else decoded
+
+
+def functions(abi: list[dict]) -> dict[str, Function]:
+    return {e["name"]: Function(e) for e in abi if e["type"] == "function"}
+
+
+def event_topic(entry: dict) -> str:
+    signature = f"{entry['name']}({','.join(abi_type(p) for p in entry['inputs'])})"
+    return "0x" + keccak(text=signature).hex()

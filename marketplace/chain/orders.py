@@ -1,0 +1,271 @@
+"""The four PoCo orders as EIP-712 typed data: hashing, signing, signer recovery, ABI tuples.
+
+This is the EIP-712 core shared by the simulated market and the orderbook. Order dicts use the
+market API's JSON field names; uint256 fields may be ints or decimal strings (the SDK sends
+strings), addresses any case, bytes32 fields 0x hex. The digest is computed on a fast path (type
+hashes and domain separators computed once, each field packed as its 32-byte word) that the
+tests check against eth_account's `encode_typed_data` and the hub. `sign` is never part of the hash.
+"""
+
+import binascii
+import string
+from functools import lru_cache
+
+from eth_abi import decode
+from eth_account import Account
+from eth_account.messages import SignableMessage
+from eth_utils import keccak, to_checksum_address
+
+DOMAIN_FIELDS = [
+    ("name", "string"),
+    ("version", "string"),
+    ("chainId", "uint256"),
+    ("verifyingContract", "address"),
+]
+PRIMARY_TYPES = {
+    "apporder": "AppOrder",
+    "datasetorder": "DatasetOrder",
+    "workerpoolorder": "WorkerpoolOrder",
+    "requestorder": "RequestOrder",
+}
+FIELDS = {
+    "apporder": [
+        ("app", "address"),
+        ("appprice", "uint256"),
+        ("volume", "uint256"),
+        ("tag", "bytes32"),
+        ("datasetrestrict", "address"),
+        ("workerpoolrestrict", "address"),
+        ("requesterrestrict", "address"),
+        ("salt", "bytes32"),
+    ],
+    "datasetorder": [
+        ("dataset", "address"),
+        ("datasetprice", "uint256"),
+        ("volume", "uint256"),
+        ("tag", "bytes32"),
+        ("apprestrict", "address"),
+        ("workerpoolrestrict", "address"),
+        ("requesterrestrict", "address"),
+        ("salt", "bytes32"),
+    ],
+    "workerpoolorder": [
+        ("workerpool", "address"),
+        ("workerpoolprice", "uint256"),
+        ("volume", "uint256"),
+        ("tag", "bytes32"),
+        ("category", "uint256"),
+        ("trust", "uint256"),
+        ("apprestrict", "address"),
+        ("datasetrestrict", "address"),
+        ("requesterrestrict", "address"),
+        ("salt", "bytes32"),
+    ],
+    "requestorder": [
+        ("app", "address"),
+        ("appmaxprice", "uint256"),
+        ("dataset", "address"),
+        ("datasetmaxprice", "uint256"),
+        ("workerpool", "address"),
+        ("workerpoolmaxprice", "uint256"),
+        ("requester", "address"),
+        ("volume", "uint256"),
+        ("tag", "bytes32"),
+        ("category", "uint256"),
+        ("trust", "uint256"),
+        ("beneficiary", "address"),
+        ("callback", "address"),
+        ("params", "string"),
+        ("salt", "bytes32"),
+    ],
+}
+KINDS = tuple(FIELDS)
+
+
+def _type_string(name: str, fields: list[tuple[str, str]]) -> str:
+    return f"{name}({','.join(f'{type_} {field}' for field, type_ in fields)})"
+
+
+DOMAIN_TYPEHASH = keccak(text=_type_string("EIP712Domain", DOMAIN_FIELDS))
+TYPEHASHES = {kind: keccak(text=_type_string(PRIMARY_TYPES[kind], FIELDS[kind])) for kind in KINDS}
+DOMAIN_SELECTOR = keccak(text="domain()")[:4]
+ADDRESS_PAD = bytes(12)
+HEX_DIGITS = frozenset(string.hexdigits)
+
+
+def _fields(kind: str) -> list[tuple[str, str]]:
+    try:
+        return FIELDS[kind]
+    except KeyError:
+        raise ValueError(f"unknown order kind {kind!r}; expected one of {KINDS}") from None
+
+
+def _uint(value) -> int:
+    # Strict on purpose: int() alone would take "1_000", " 7" or 1.9 and hash something else.
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.isascii():
+        if value[:2].lower() == "0x" and len(value) > 2:
+            return int(value, 16) if all(c in HEX_DIGITS for c in value[2:]) else _bad(value)
+        if value.isdigit():
+            return int(value)
+    return _bad(value)
+
+
+def _bad(value):
+    raise ValueError(f"not a uint256: {value!r}")
+
+
+def _bytes(value) -> bytes:
+    if isinstance(value, str):
+        # unhexlify, unlike bytes.fromhex, refuses embedded whitespace.
+        return binascii.unhexlify(value[2:] if value[:2].lower() == "0x" else value)
+    return bytes(value)
+
+
+def _bytes32(value) -> bytes:
+    raw = _bytes(value)
+    if len(raw) != 32:
+        raise ValueError(f"expected 32 bytes, got {len(raw)}")
+    return raw
+
+
+def _address(value) -> bytes:
+    raw = _bytes(value)
+    if len(raw) != 20:
+        raise ValueError(f"expected a 20-byte address, got {len(raw)} bytes")
+    return raw
+
+
+def _abi_value(type_: str, value):
+    """A field value as eth_abi and web3 take it (strings stay strings)."""
+    if type_ == "uint256":
+        return _uint(value)
+    if type_ == "bytes32":
+        return _bytes32(value)
+    if type_ == "address":
+        return to_checksum_address(_address(value))
+    return value
+
+
+def _word(type_: str, value) -> bytes:
+    """One field's 32-byte EIP-712 encoding. Every field of these structs is one static word
+    (strings by their hash), so this equals eth_abi.encode's output at ~6x its speed."""
+    if type_ == "uint256":
+        number = _uint(value)
+        if not 0 <= number < 1 << 256:
+            raise ValueError(f"uint256 out of range: {value!r}")
+        return number.to_bytes(32, "big")
+    if type_ == "address":
+        return ADDRESS_PAD + _address(value)
+    if type_ == "bytes32":
+        return _bytes32(value)
+    return keccak(text=value)
+
+
+@lru_cache(maxsize=64)
+def _domain_separator(name: str, version: str, chain_id: int, verifying_contract: str) -> bytes:
+    return keccak(
+        DOMAIN_TYPEHASH
+        + _word("string", name)
+        + _word("string", version)
+        + _word("uint256", chain_id)
+        + _word("address", verifying_contract)
+    )
+
+
+def domain_separator(domain: dict) -> bytes:
+    return _domain_separator(
+        domain["name"],
+        domain["version"],
+        _uint(domain["chainId"]),
+        domain["verifyingContract"].lower(),
+    )
+
+
+def struct_hash(*, kind: str, order: dict) -> bytes:
+    words = [_word(t, order[f]) for f, t in _fields(kind)]
+    return keccak(TYPEHASHES[kind] + b"".join(words))
+
+
+def _signable(*, kind: str, order: dict, domain: dict) -> SignableMessage:
+    # EIP-712 is EIP-191 version 0x01: keccak(0x19 0x01 ‖ domainSeparator ‖ structHash).
+    return SignableMessage(b"\x01", domain_separator(domain), struct_hash(kind=kind, order=order))
+
+
+def order_typed_data(*, kind: str, order: dict, domain: dict) -> dict:
+    """The full EIP-712 message (eth_signTypedData_v4 / encode_typed_data(full_message=...))."""
+    fields = _fields(kind)
+    primary = PRIMARY_TYPES[kind]
+    return {
+        "types": {
+            "EIP712Domain": [{"name": n, "type": t} for n, t in DOMAIN_FIELDS],
+            primary: [{"name": n, "type": t} for n, t in fields],
+        },
+        "primaryType": primary,
+        "domain": {
+            "name": domain["name"],
+            "version": domain["version"],
+            "chainId": _uint(domain["chainId"]),
+            "verifyingContract": to_checksum_address(_address(domain["verifyingContract"])),
+        },
+        "message": {f: _json_value(t, order[f]) for f, t in fields},
+    }
+
+
+def _json_value(type_: str, value):
+    value = _abi_value(type_, value)
+    return "0x" + value.hex() if isinstance(value, bytes) else value
+
+
+def order_hash(*, kind: str, order: dict, domain: dict) -> str:
+    """The EIP-712 digest: PoCo's key in viewConsumed and in OrdersMatched."""
+    signable = _signable(kind=kind, order=order, domain=domain)
+    return "0x" + keccak(b"\x19" + signable.version + signable.header + signable.body).hex()
+
+
+def order_sign(*, kind: str, order: dict, domain: dict, private_key) -> str:
+    """65-byte r‖s‖v signature (v 27/28), as eth_signTypedData_v4 would give it."""
+    signed = Account.sign_message(_signable(kind=kind, order=order, domain=domain), private_key)
+    return "0x" + bytes(signed.signature).hex()
+
+
+def order_signer(*, kind: str, order: dict, domain: dict, sign) -> str:
+    """Checksummed address that produced `sign` (65-byte or EIP-2098 64-byte) for this order."""
+    signature = _bytes(sign)
+    if len(signature) == 64:
+        signature = _expand_eip2098(signature)
+    return Account.recover_message(
+        _signable(kind=kind, order=order, domain=domain), signature=signature
+    )
+
+
+def _expand_eip2098(compact: bytes) -> bytes:
+    # EIP-2098 folds v into the top bit of s; the hub accepts both forms.
+    r, vs = compact[:32], int.from_bytes(compact[32:], "big")
+    s = vs & ((1 << 255) - 1)
+    return r + s.to_bytes(32, "big") + bytes([27 + (vs >> 255)])
+
+
+def order_as_tuple(*, kind: str, order: dict) -> tuple:
+    """The order as the hub's ABI takes it: the struct fields in order, then `sign` bytes."""
+    values = [_abi_value(t, order[f]) for f, t in _fields(kind)]
+    return (*values, _bytes(order.get("sign") or b""))
+
+
+def domain_read(*, w3_or_rpc, hub: str) -> dict:
+    """The hub's EIP-712 domain, from a Web3 instance or a marketplace.chain.rpc.RpcClient."""
+    call = {"to": to_checksum_address(hub), "data": "0x" + DOMAIN_SELECTOR.hex()}
+    if hasattr(w3_or_rpc, "eth"):
+        raw = bytes(w3_or_rpc.eth.call(call))
+    else:
+        raw = _bytes(w3_or_rpc.call("eth_call", [call, "latest"]))
+    ((name, version, chain_id, verifying_contract),) = decode(
+        ["(string,string,uint256,address)"], raw
+    )
+    return {
+        "name": name,
+        "version": version,
+        "chainId": chain_id,
+        "verifyingContract": to_checksum_address(verifying_contract),
+    }

@@ -1,0 +1,82 @@
+"""Batched reads of PoCo's views (hub, registries and their entries) through JSON-RPC eth_call.
+
+Called by the indexer (state after each batch) and later by the orderbook (stake, ownership).
+Every read names the block it is made at, so results are those of the chain the caller stored.
+"""
+
+from dataclasses import dataclass
+
+from marketplace.chain.abi_codec import functions
+from marketplace.chain.artifacts import abi
+from marketplace.chain.rpc import RpcClient
+
+HUB = functions(abi("IexecInterfaceToken"))
+REGISTRY = functions(abi("AppRegistry"))
+APP = functions(abi("App"))
+DATASET = functions(abi("Dataset"))
+WORKERPOOL = functions(abi("Workerpool"))
+
+ASSET_GETTERS = {
+    "app": (
+        APP,
+        ["owner", "m_appName", "m_appType", "m_appMultiaddr", "m_appChecksum", "m_appMREnclave"],
+    ),
+    "dataset": (DATASET, ["owner", "m_datasetName", "m_datasetMultiaddr", "m_datasetChecksum"]),
+    "workerpool": (
+        WORKERPOOL,
+        [
+            "owner",
+            "m_workerpoolDescription",
+            "m_workerStakeRatioPolicy",
+            "m_schedulerRewardRatioPolicy",
+        ],
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Call:
+    to: str
+    function: object
+    args: tuple = ()
+
+    def request(self, block: str | dict) -> tuple[str, list]:
+        data = self.function.calldata(*self.args)
+        return ("eth_call", [{"to": self.to, "data": data}, block])
+
+
+class Reader:
+    def __init__(self, rpc: RpcClient, hub: str):
+        self.rpc = rpc
+        self.hub = hub
+
+    def many(self, calls: list[Call], *, block: str | dict = "latest") -> list:
+        """Results of `calls` in order, all read at `block` (a tag, hex number or {blockHash})."""
+        if not calls:
+            return []
+        raw = self.rpc.batch([c.request(block) for c in calls])
+        return [c.function.decode(r) for c, r in zip(calls, raw, strict=True)]
+
+    def one(self, function: str, *args, block: str | dict = "latest"):
+        return self.many([self.hub_call(function, *args)], block=block)[0]
+
+    def hub_call(self, function: str, *args) -> Call:
+        return Call(self.hub, HUB[function], args)
+
+    def registries(self) -> dict[str, str]:
+        app, dataset, workerpool = self.many(
+            [
+                self.hub_call("appregistry"),
+                self.hub_call("datasetregistry"),
+                self.hub_call("workerpoolregistry"),
+            ]
+        )
+        return {"app": app, "dataset": dataset, "workerpool": workerpool}
+
+    def domain(self) -> dict:
+        return self.one("domain")
+
+
+def asset_calls(kind: str, address: str) -> list[Call]:
+    contract, getters = ASSET_GETTERS[kind]
+    return [Call(address, contract[name]) for name in getters]

@@ -1,0 +1,1 @@
+"""The chain indexer: bounded block ranges, decoded logs, view reads, reorg-safe writes."""

@@ -1,0 +1,134 @@
+"""Fetches one block range: logs of the hub, the registries and workerpools, and block headers.
+
+Two JSON-RPC batches per range. The first carries both log queries, the last block's header and
+the header the range must build on; the second the headers of blocks that have logs, checked
+against each log's blockHash, so a range read across a reorg is refused rather than stored.
+"""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from marketplace.chain.rpc import RpcClient
+from marketplace.indexer.events import (
+    HUB,
+    POLICY_UPDATE_TOPIC,
+    REGISTRY_KINDS,
+    WORKERPOOL,
+    WORKERPOOL_REGISTRY,
+    Event,
+    event_decode,
+)
+
+ZERO_TOPIC = "0x" + "00" * 32
+
+
+class ReorgDetected(Exception):
+    """The block a range builds on is no longer on the node's chain."""
+
+
+class Inconsistent(Exception):
+    """The node's chain moved while the range was read: read it again."""
+
+
+@dataclass
+class Header:
+    number: int
+    hash: str
+    parent_hash: str
+    timestamp: datetime
+
+
+@dataclass
+class Batch:
+    start: int
+    end: int
+    headers: dict[int, Header]
+    events: list[Event]
+
+    @property
+    def end_header(self) -> Header:
+        return self.headers[self.end]
+
+
+def _header(raw: dict | None, number: int) -> Header:
+    if raw is None:
+        raise Inconsistent(f"block {number} is not available yet")
+    return Header(
+        number=int(raw["number"], 16),
+        hash=raw["hash"].lower(),
+        parent_hash=raw["parentHash"].lower(),
+        timestamp=datetime.fromtimestamp(int(raw["timestamp"], 16), tz=UTC),
+    )
+
+
+def _block_request(number: int) -> tuple[str, list]:
+    return ("eth_getBlockByNumber", [hex(number), False])
+
+
+class Fetcher:
+    def __init__(self, *, rpc: RpcClient, hub: str, registries: dict[str, str]):
+        self.rpc = rpc
+        self.hub = hub
+        self.emitters = {hub.lower(): HUB}
+        for emitter, kind in REGISTRY_KINDS.items():
+            self.emitters[registries[kind].lower()] = emitter
+        self.addresses = list(self.emitters)
+
+    def head(self) -> int:
+        return int(self.rpc.call("eth_blockNumber"), 16)
+
+    def block_hashes(self, numbers: list[int]) -> dict[int, str | None]:
+        raws = self.rpc.batch([_block_request(n) for n in numbers])
+        return {
+            n: (raw["hash"].lower() if raw else None) for n, raw in zip(numbers, raws, strict=True)
+        }
+
+    def fetch(
+        self, *, start: int, end: int, parent: tuple[int, str] | None, is_workerpool
+    ) -> Batch:
+        span = {"fromBlock": hex(start), "toBlock": hex(end)}
+        requests = [
+            ("eth_getLogs", [{**span, "address": self.addresses}]),
+            ("eth_getLogs", [{**span, "topics": [POLICY_UPDATE_TOPIC]}]),
+            _block_request(end),
+        ]
+        if parent:
+            requests.append(_block_request(parent[0]))
+        answers = self.rpc.batch(requests)
+        hub_logs, policy_logs, end_raw = answers[0], answers[1], answers[2]
+        if parent:
+            parent_raw = answers[3]
+            if parent_raw is None or parent_raw["hash"].lower() != parent[1]:
+                raise ReorgDetected(f"block {parent[0]} changed")
+        end_header = _header(end_raw, end)
+
+        events = [
+            event_decode(emitter=self.emitters[log["address"].lower()], log=log) for log in hub_logs
+        ]
+        minted_pools = {
+            "0x" + e.topics[3][-40:]
+            for e in events
+            if e.emitter == WORKERPOOL_REGISTRY
+            and e.name == "Transfer"
+            and e.topics[1] == ZERO_TOPIC
+        }
+        for log in policy_logs:
+            address = log["address"].lower()
+            if address in minted_pools or is_workerpool(address):
+                events.append(event_decode(emitter=WORKERPOOL, log=log))
+        events.sort(key=lambda e: (e.block_number, e.log_index))
+
+        headers = self._headers(events, end_header)
+        return Batch(start=start, end=end, headers=headers, events=events)
+
+    def _headers(self, events: list[Event], end_header: Header) -> dict[int, Header]:
+        numbers = sorted({e.block_number for e in events} - {end_header.number})
+        raws = self.rpc.batch([_block_request(n) for n in [*numbers, end_header.number]])
+        headers = {n: _header(raw, n) for n, raw in zip(numbers, raws, strict=False)}
+        if _header(raws[-1], end_header.number).hash != end_header.hash:
+            raise Inconsistent(f"block {end_header.number} changed while reading the range")
+        headers[end_header.number] = end_header
+        for event in events:
+            if headers[event.block_number].hash != event.block_hash:
+                raise Inconsistent(f"log of block {event.block_number} is from another fork")
+        return headers

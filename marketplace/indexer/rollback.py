@@ -1,0 +1,117 @@
+"""Undoes the blocks of an abandoned fork: find the common ancestor, cascade, re-read survivors.
+
+Rows created by the fork's events go with their blocks (on_delete=CASCADE); rows those events
+only updated are read again from the chain at the ancestor block, so the database ends up as a
+fresh index of the new chain would have it.
+"""
+
+import logging
+
+from django.db import transaction
+
+from marketplace.chain.reader import Reader
+from marketplace.indexer.changes import changes_from_events
+from marketplace.indexer.events import WORKERPOOL, event_decode
+from marketplace.indexer.fetch import Fetcher
+from marketplace.indexer.states import states_read
+from marketplace.indexer.store import (
+    ASSET_MODELS,
+    account_fields,
+    asset_fields,
+    contribution_fields,
+    task_fields,
+)
+from marketplace.models import Account, Block, Contribution, IndexerCursor, RawEvent, Task
+
+log = logging.getLogger(__name__)
+WINDOW = 64
+
+
+def common_ancestor(*, chain_id: int, fetcher: Fetcher) -> Block | None:
+    """The highest stored block still on the node's chain, or None when none is."""
+    stored = Block.objects.filter(chain_id=chain_id).order_by("-number")
+    offset = 0
+    while True:
+        window = list(stored[offset : offset + WINDOW])
+        if not window:
+            return None
+        on_chain = fetcher.block_hashes([b.number for b in window])
+        for block in window:
+            if on_chain[block.number] == block.hash:
+                return block
+        offset += WINDOW
+
+
+def _stored_events(chain_id: int, after: int, fetcher: Fetcher):
+    rows = RawEvent.objects.filter(chain_id=chain_id, block__number__gt=after).select_related(
+        "block"
+    )
+    for row in rows.order_by("block__number", "log_index").iterator():
+        log_entry = {
+            "address": row.address,
+            "topics": row.topics,
+            "data": row.data,
+            "blockNumber": hex(row.block.number),
+            "blockHash": row.block.hash,
+            "transactionHash": row.tx_hash,
+            "logIndex": hex(row.log_index),
+        }
+        yield event_decode(
+            emitter=fetcher.emitters.get(row.address.lower(), WORKERPOOL), log=log_entry
+        )
+
+
+def rollback(*, chain_id: int, hub: str, fetcher: Fetcher, reader: Reader, start_block: int) -> int:
+    """Roll back to the common ancestor; returns its number (the new cursor)."""
+    ancestor = common_ancestor(chain_id=chain_id, fetcher=fetcher)
+    number = ancestor.number if ancestor else start_block - 1
+    at = {"blockHash": ancestor.hash} if ancestor else "latest"
+    with transaction.atomic():
+        events = list(_stored_events(chain_id, number, fetcher))
+        changes = changes_from_events(events=events, hub=hub)
+        Block.objects.filter(chain_id=chain_id, number__gt=number).delete()
+        _refresh_survivors(chain_id, reader, changes, at)
+        IndexerCursor.objects.filter(chain_id=chain_id).update(
+            block_number=number, block_hash=ancestor.hash if ancestor else ""
+        )
+    log.warning("reorg: rolled back to block %s (%s events undone)", number, len(events))
+    return number
+
+
+def _refresh_survivors(chain_id: int, reader: Reader, changes, at):
+    assets = [
+        (kind, address)
+        for kind, address in changes.assets
+        if ASSET_MODELS[kind].objects.filter(chain_id=chain_id, address=address).exists()
+    ]
+    tasks = list(
+        Task.objects.filter(chain_id=chain_id, taskid__in=list(changes.tasks)).values_list(
+            "taskid", flat=True
+        )
+    )
+    accounts = list(
+        Account.objects.filter(chain_id=chain_id, address__in=list(changes.accounts)).values_list(
+            "address", flat=True
+        )
+    )
+    states = states_read(
+        reader=reader,
+        changes=changes,
+        block=at,
+        assets=assets,
+        deals=[],
+        tasks=tasks,
+        accounts=accounts,
+    )
+    for (kind, address), state in states.assets.items():
+        ASSET_MODELS[kind].objects.filter(chain_id=chain_id, address=address).update(
+            **asset_fields(kind, state)
+        )
+    for taskid, view in states.tasks.items():
+        Task.objects.filter(chain_id=chain_id, taskid=taskid).update(**task_fields(view))
+    for (taskid, worker), view in states.contributions.items():
+        Contribution.objects.filter(
+            task__chain_id=chain_id, task__taskid=taskid, worker=worker
+        ).update(**contribution_fields(view))
+    for address, view in states.accounts.items():
+        Account.objects.filter(chain_id=chain_id, address=address).update(**account_fields(view))

@@ -1,0 +1,196 @@
+"""The indexing loop: bounded ranges from the cursor to the head, reorg checks, retries.
+
+Called by `manage.py index` (and the benchmarks). One step reads one range and stores it; any
+failure of the node or the database leaves the cursor where it was, so a retry loses nothing and
+stores nothing twice.
+"""
+
+import logging
+import threading
+import time
+from contextlib import ExitStack
+from dataclasses import dataclass
+
+from django.db import DatabaseError, close_old_connections, connection
+
+from marketplace.chain.abi_codec import checksum
+from marketplace.chain.reader import Reader
+from marketplace.chain.rpc import RpcClient, RpcError, RpcUnavailable
+from marketplace.indexer.changes import changes_from_events
+from marketplace.indexer.fetch import Fetcher, Inconsistent, ReorgDetected
+from marketplace.indexer.lock import indexer_lock
+from marketplace.indexer.rollback import rollback
+from marketplace.indexer.states import states_read
+from marketplace.indexer.store import batch_store
+from marketplace.models import IndexerCursor, Workerpool
+
+log = logging.getLogger(__name__)
+# Ranges adapt so that one holds about this many events: memory stays flat however busy the
+# chain is, and quiet stretches are crossed in few round trips.
+TARGET_EVENTS = 4000
+MAX_BACKOFF = 30.0
+
+
+class HubMismatch(Exception):
+    pass
+
+
+@dataclass
+class Progress:
+    cursor: int
+    target: int
+    first: int
+    events: int
+    blocks: int
+    elapsed: float
+
+
+class Indexer:
+    def __init__(
+        self,
+        *,
+        rpc_url: str,
+        hub: str,
+        start_block: int = 0,
+        confirmations: int = 0,
+        max_batch_blocks: int = 2000,
+        timeout: float = 30,
+    ):
+        self.rpc = RpcClient(rpc_url, timeout=timeout)
+        self.hub = checksum(hub)
+        self.start_block = start_block
+        self.confirmations = confirmations
+        self.max_batch_blocks = max_batch_blocks
+        self.batch_blocks = min(100, max_batch_blocks)
+        self.chain_id: int | None = None
+        self.reader = Reader(self.rpc, self.hub)
+        self.fetcher: Fetcher | None = None
+        self.events = 0
+        self.blocks = 0
+
+    def connect(self):
+        """Learn the chain id and the registries from the node: nothing is assumed."""
+        self.chain_id = int(self.rpc.call("eth_chainId"), 16)
+        code = self.rpc.call("eth_getCode", [self.hub, "latest"])
+        if code in ("0x", "0x0", None):
+            raise HubMismatch(f"no contract at HUB_ADDRESS {self.hub} on chain {self.chain_id}")
+        self.fetcher = Fetcher(rpc=self.rpc, hub=self.hub, registries=self.reader.registries())
+        cursor = IndexerCursor.objects.filter(chain_id=self.chain_id).first()
+        if cursor and cursor.hub != self.hub:
+            raise HubMismatch(
+                f"this database indexes hub {cursor.hub} on chain {self.chain_id}, "
+                f"not {self.hub}: use another database"
+            )
+
+    def cursor(self) -> tuple[int, str | None]:
+        row = IndexerCursor.objects.filter(chain_id=self.chain_id).first()
+        return (row.block_number, row.block_hash) if row else (self.start_block - 1, None)
+
+    def _is_workerpool(self, address: str) -> bool:
+        return Workerpool.objects.filter(chain_id=self.chain_id, address=checksum(address)).exists()
+
+    def _rollback(self) -> None:
+        rollback(
+            chain_id=self.chain_id,
+            hub=self.hub,
+            fetcher=self.fetcher,
+            reader=self.reader,
+            start_block=self.start_block,
+        )
+
+    def step(self) -> tuple[bool, int, int]:
+        """Index one range. Returns (more to do, cursor, target)."""
+        head = self.fetcher.head()
+        target = head - self.confirmations
+        number, block_hash = self.cursor()
+        if number >= target:
+            if block_hash and self.fetcher.block_hashes([number])[number] != block_hash:
+                self._rollback()
+                return True, number, target
+            return False, number, target
+        end = min(number + self.batch_blocks, target)
+        parent = (number, block_hash) if block_hash else None
+        try:
+            batch = self.fetcher.fetch(
+                start=number + 1, end=end, parent=parent, is_workerpool=self._is_workerpool
+            )
+        except ReorgDetected:
+            self._rollback()
+            return True, number, target
+        changes = changes_from_events(events=batch.events, hub=self.hub)
+        states = states_read(
+            reader=self.reader, changes=changes, block={"blockHash": batch.end_header.hash}
+        )
+        batch_store(
+            chain_id=self.chain_id,
+            hub=self.hub,
+            batch=batch,
+            changes=changes,
+            states=states,
+            head=head,
+        )
+        self.events += len(batch.events)
+        self.blocks += end - number
+        self._adapt(len(batch.events), end - number)
+        return end < target, end, target
+
+    def _adapt(self, events: int, blocks: int):
+        wanted = int(blocks * TARGET_EVENTS / events) if events else blocks * 2
+        self.batch_blocks = max(1, min(self.max_batch_blocks, wanted, self.batch_blocks * 2))
+
+    def run(
+        self,
+        *,
+        follow: bool,
+        poll_seconds: float = 1.0,
+        give_up_after: float = 120.0,
+        stop: threading.Event | None = None,
+        on_progress=None,
+    ) -> None:
+        stop = stop or threading.Event()
+        started = time.monotonic()
+        failing_since = None
+        failures = 0
+        first = None
+        locked = False
+        with ExitStack() as held:
+            while not stop.is_set():
+                try:
+                    if not locked:
+                        self.connect()
+                        held.enter_context(indexer_lock(chain_id=self.chain_id))
+                        locked = True
+                    if first is None:
+                        first = self.cursor()[0]
+                    more, cursor, target = self.step()
+                    failures, failing_since = 0, None
+                except (RpcUnavailable, RpcError, Inconsistent, DatabaseError) as exc:
+                    failing_since = failing_since or time.monotonic()
+                    if not follow and time.monotonic() - failing_since > give_up_after:
+                        raise
+                    if isinstance(exc, RpcError) and self.batch_blocks > 1:
+                        # Providers cap eth_getLogs: a smaller range is the usual cure.
+                        self.batch_blocks = max(1, self.batch_blocks // 2)
+                    delay = min(MAX_BACKOFF, 0.25 * 2**failures)
+                    failures += 1
+                    log.warning("indexer: %s; retrying in %.1fs", exc, delay)
+                    if isinstance(exc, DatabaseError):
+                        connection.close()
+                        close_old_connections()
+                    stop.wait(delay)
+                    continue
+                if on_progress:
+                    on_progress(
+                        Progress(
+                            cursor=cursor,
+                            target=target,
+                            first=first,
+                            events=self.events,
+                            blocks=self.blocks,
+                            elapsed=time.monotonic() - started,
+                        )
+                    )
+                if not more:
+                    if not follow:
+                        break
+                    stop.wait(poll_seconds)

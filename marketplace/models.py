@@ -1,0 +1,255 @@
+"""Chain-derived state. Only the indexer writes here; every row traces back to a stored block.
+
+Rows that an event created point at that event's block with on_delete=CASCADE, so deleting the
+blocks of an abandoned fork removes them; rows that events only update are re-read from the
+chain after a rollback (see marketplace.indexer.rollback).
+"""
+
+from django.db import models
+
+from marketplace.fields import Uint256Field
+
+ADDRESS = {"max_length": 42}
+BYTES32 = {"max_length": 66}
+
+
+class Block(models.Model):
+    chain_id = models.BigIntegerField()
+    number = models.BigIntegerField()
+    hash = models.CharField(**BYTES32)
+    parent_hash = models.CharField(**BYTES32)
+    timestamp = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["chain_id", "number"], name="block_chain_number"),
+        ]
+
+    def __str__(self):
+        return f"#{self.number} {self.hash[:10]}"
+
+
+class IndexerCursor(models.Model):
+    """How far the indexer has gone on one chain; advanced in the same transaction as a batch."""
+
+    chain_id = models.BigIntegerField(unique=True)
+    hub = models.CharField(**ADDRESS)
+    block_number = models.BigIntegerField()
+    block_hash = models.CharField(**BYTES32, blank=True)
+    head_number = models.BigIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+
+class RawEvent(models.Model):
+    block = models.ForeignKey(Block, on_delete=models.CASCADE, related_name="events")
+    chain_id = models.BigIntegerField()
+    tx_hash = models.CharField(**BYTES32)
+    log_index = models.IntegerField()
+    address = models.CharField(**ADDRESS)
+    name = models.CharField(max_length=64)
+    topics = models.JSONField()
+    data = models.TextField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["chain_id", "tx_hash", "log_index"], name="rawevent_chain_tx_log"
+            ),
+        ]
+        indexes = [models.Index(fields=["chain_id", "name"])]
+
+
+class ChainRow(models.Model):
+    """Created by an event: `block` is where, and dropping that block drops the row."""
+
+    chain_id = models.BigIntegerField()
+    block = models.ForeignKey(Block, on_delete=models.CASCADE, related_name="+")
+    tx_hash = models.CharField(**BYTES32)
+
+    class Meta:
+        abstract = True
+
+
+class Category(ChainRow):
+    catid = models.BigIntegerField()
+    name = models.TextField()
+    description = models.TextField()
+    work_clock_time_ref = models.BigIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["chain_id", "catid"], name="category_chain_catid")
+        ]
+        ordering = ["catid"]
+
+
+class Asset(ChainRow):
+    """An app, dataset or workerpool: a registry NFT whose tokenId is the entry's address."""
+
+    address = models.CharField(**ADDRESS)
+    owner = models.CharField(**ADDRESS, db_index=True)
+
+    class Meta:
+        abstract = True
+
+
+class App(Asset):
+    name = models.TextField()
+    type = models.TextField()
+    multiaddr = models.TextField()
+    checksum = models.CharField(**BYTES32)
+    mrenclave = models.TextField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["chain_id", "address"], name="app_chain_address")
+        ]
+
+
+class Dataset(Asset):
+    name = models.TextField()
+    multiaddr = models.TextField()
+    checksum = models.CharField(**BYTES32)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["chain_id", "address"], name="dataset_chain_address")
+        ]
+
+
+class Workerpool(Asset):
+    description = models.TextField()
+    worker_stake_ratio_policy = models.BigIntegerField()
+    scheduler_reward_ratio_policy = models.BigIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["chain_id", "address"], name="workerpool_chain_address")
+        ]
+
+
+class AssetTransfer(ChainRow):
+    """An ERC-721 Transfer of a registry: a mint (from 0x0) creates the asset, others move it."""
+
+    APP, DATASET, WORKERPOOL = "app", "dataset", "workerpool"
+    KINDS = [(APP, "app"), (DATASET, "dataset"), (WORKERPOOL, "workerpool")]
+
+    log_index = models.IntegerField()
+    kind = models.CharField(max_length=10, choices=KINDS)
+    asset = models.CharField(**ADDRESS, db_index=True)
+    sender = models.CharField(**ADDRESS)
+    receiver = models.CharField(**ADDRESS)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["chain_id", "tx_hash", "log_index"], name="assettransfer_chain_tx_log"
+            )
+        ]
+
+
+class Deal(ChainRow):
+    dealid = models.CharField(**BYTES32)
+    app_pointer = models.CharField(**ADDRESS, db_index=True)
+    app_owner = models.CharField(**ADDRESS)
+    app_price = Uint256Field()
+    dataset_pointer = models.CharField(**ADDRESS, db_index=True)
+    dataset_owner = models.CharField(**ADDRESS)
+    dataset_price = Uint256Field()
+    workerpool_pointer = models.CharField(**ADDRESS, db_index=True)
+    workerpool_owner = models.CharField(**ADDRESS)
+    workerpool_price = Uint256Field()
+    trust = Uint256Field()
+    category = models.BigIntegerField()
+    tag = models.CharField(**BYTES32)
+    requester = models.CharField(**ADDRESS, db_index=True)
+    beneficiary = models.CharField(**ADDRESS)
+    callback = models.CharField(**ADDRESS)
+    params = models.TextField()
+    start_time = models.BigIntegerField()
+    bot_first = models.BigIntegerField()
+    bot_size = models.BigIntegerField()
+    worker_stake = Uint256Field()
+    scheduler_reward_ratio = models.BigIntegerField()
+    sponsor = models.CharField(**ADDRESS)
+    app_hash = models.CharField(**BYTES32, db_index=True)
+    dataset_hash = models.CharField(**BYTES32, db_index=True)
+    workerpool_hash = models.CharField(**BYTES32, db_index=True)
+    request_hash = models.CharField(**BYTES32, db_index=True)
+    volume = models.BigIntegerField()
+    log_index = models.IntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["chain_id", "dealid"], name="deal_chain_dealid")
+        ]
+        indexes = [models.Index(fields=["chain_id", "-block", "dealid"])]
+
+
+class Task(ChainRow):
+    """A task exists on chain from TaskInitialize; its fields mirror viewTask."""
+
+    UNSET, ACTIVE, REVEALING, COMPLETED, FAILED = range(5)
+    STATUSES = ["UNSET", "ACTIVE", "REVEALING", "COMPLETED", "FAILED"]
+
+    taskid = models.CharField(**BYTES32)
+    deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="tasks")
+    idx = models.BigIntegerField()
+    status = models.SmallIntegerField()
+    timeref = models.BigIntegerField()
+    contribution_deadline = models.BigIntegerField()
+    reveal_deadline = models.BigIntegerField()
+    final_deadline = models.BigIntegerField()
+    consensus_value = models.CharField(**BYTES32)
+    reveal_counter = models.BigIntegerField()
+    winner_counter = models.BigIntegerField()
+    contributors = models.JSONField()
+    result_digest = models.CharField(**BYTES32)
+    results = models.TextField()
+    results_timestamp = models.BigIntegerField()
+    results_callback = models.TextField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["chain_id", "taskid"], name="task_chain_taskid")
+        ]
+
+    @property
+    def status_name(self) -> str:
+        return self.STATUSES[self.status]
+
+
+class Contribution(ChainRow):
+    UNSET, CONTRIBUTED, PROVED, REJECTED = range(4)
+    STATUSES = ["UNSET", "CONTRIBUTED", "PROVED", "REJECTED"]
+
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="contributions")
+    worker = models.CharField(**ADDRESS, db_index=True)
+    status = models.SmallIntegerField()
+    result_hash = models.CharField(**BYTES32)
+    result_seal = models.CharField(**BYTES32)
+    enclave_challenge = models.CharField(**ADDRESS)
+    weight = models.BigIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["task", "worker"], name="contribution_task_worker")
+        ]
+
+    @property
+    def status_name(self) -> str:
+        return self.STATUSES[self.status]
+
+
+class Account(ChainRow):
+    """Anyone the hub's escrow or scoring has touched; `block` is where it was first seen."""
+
+    address = models.CharField(**ADDRESS)
+    stake = Uint256Field()
+    locked = Uint256Field()
+    score = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["chain_id", "address"], name="account_chain_address")
+        ]

@@ -1,0 +1,3 @@
+"""Websocket routes (live feeds arrive with the orderbook)."""
+
+websocket_urlpatterns = []

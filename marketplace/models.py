@@ -253,3 +253,21 @@ class Account(ChainRow):
         constraints = [
             models.UniqueConstraint(fields=["chain_id", "address"], name="account_chain_address")
         ]
+
+
+class LiveEvent(models.Model):
+    """One change a live page or feed shows, written in the same transaction as the change.
+
+    The id is the feed's monotonic sequence: whatever fans events out to websockets reads them
+    from here, and a client that reconnects asks for everything after the last id it saw.
+    """
+
+    chain_id = models.BigIntegerField()
+    topic = models.CharField(max_length=32)
+    name = models.CharField(max_length=64)
+    key = models.CharField(max_length=66, blank=True)
+    payload = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["chain_id", "topic", "id"])]

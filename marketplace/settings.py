@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "corsheaders",
     "rest_framework",
     "drf_spectacular",
     "django_htmx",
@@ -45,6 +46,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -169,3 +171,16 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
 WHITENOISE_USE_FINDERS = DEBUG
+
+# --- The orderbook ---------------------------------------------------------------------------
+# The index stands in for the chain in publication checks while its cursor moved this recently.
+INDEX_FRESH_SECONDS = env_int("INDEX_FRESH_SECONDS", 10, minimum=0)
+ORDERBOOK_MAX_OPEN_PER_SIGNER = env_int("ORDERBOOK_MAX_OPEN_PER_SIGNER", 50, minimum=1)
+# Called by the indexer inside each batch's transaction (see marketplace/indexer/hooks.py).
+INDEXER_HOOKS = ["orderbook.chain.orders_follow_chain"]
+MARKET_API_VERSION = "7.1.2-poco-market"
+
+# The market API is public: any origin may call it (the SDK runs in browsers); the pages are not.
+CORS_ALLOW_ALL_ORIGINS = True
+CORS_URLS_REGEX = r"^/(version|metrics|challenge|categories|deals|ohlc|(app|dataset|workerpool|request)orders)(/.*)?$"
+CORS_ALLOW_HEADERS = ["authorization", "content-type"]

@@ -48,6 +48,7 @@ class Function:
     def __init__(self, entry: dict):
         self.name = entry["name"]
         self.selector = function_abi_to_4byte_selector(entry)
+        self.inputs = entry["inputs"]
         self.input_types = [abi_type(p) for p in entry["inputs"]]
         self.outputs = entry["outputs"]
         self.output_types = [abi_type(p) for p in self.outputs]

@@ -49,6 +49,7 @@ class Reader:
     def __init__(self, rpc: RpcClient, hub: str):
         self.rpc = rpc
         self.hub = hub
+        self._domain = None
 
     def many(self, calls: list[Call], *, block: str | dict = "latest") -> list:
         """Results of `calls` in order, all read at `block` (a tag, hex number or {blockHash})."""
@@ -74,7 +75,10 @@ class Reader:
         return {"app": app, "dataset": dataset, "workerpool": workerpool}
 
     def domain(self) -> dict:
-        return self.one("domain")
+        """The hub's EIP-712 domain; `configure` fixes it once, so it is read once."""
+        if self._domain is None:
+            self._domain = self.one("domain")
+        return self._domain
 
 
 def asset_calls(kind: str, address: str) -> list[Call]:

@@ -13,6 +13,7 @@ from marketplace.chain.reader import Reader
 from marketplace.indexer.changes import changes_from_events
 from marketplace.indexer.events import WORKERPOOL, event_decode
 from marketplace.indexer.fetch import Fetcher
+from marketplace.indexer.hooks import BatchContext, hooks_run
 from marketplace.indexer.states import states_read
 from marketplace.indexer.store import (
     ASSET_MODELS,
@@ -71,6 +72,17 @@ def rollback(*, chain_id: int, hub: str, fetcher: Fetcher, reader: Reader, start
         changes = changes_from_events(events=events, hub=hub)
         Block.objects.filter(chain_id=chain_id, number__gt=number).delete()
         _refresh_survivors(chain_id, reader, changes, at)
+        hooks_run(
+            BatchContext(
+                chain_id=chain_id,
+                hub=hub,
+                events=events,
+                changes=changes,
+                reader=reader,
+                block=at,
+                rollback=True,
+            )
+        )
         IndexerCursor.objects.filter(chain_id=chain_id).update(
             block_number=number, block_hash=ancestor.hash if ancestor else ""
         )

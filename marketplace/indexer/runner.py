@@ -128,6 +128,7 @@ class Indexer:
             changes=changes,
             states=states,
             head=head,
+            reader=self.reader,
         )
         self.events += len(batch.events)
         self.blocks += end - number

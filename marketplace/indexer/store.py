@@ -7,10 +7,11 @@ from collections import defaultdict
 
 from django.db import transaction
 
-from marketplace.chain.reader import ASSET_GETTERS
+from marketplace.chain.reader import ASSET_GETTERS, Reader
 from marketplace.indexer.changes import Changes
 from marketplace.indexer.events import Event
 from marketplace.indexer.fetch import Batch, Header
+from marketplace.indexer.hooks import BatchContext, hooks_run
 from marketplace.indexer.states import States
 from marketplace.models import (
     Account,
@@ -154,7 +155,14 @@ class _Writer:
 
 
 def batch_store(
-    *, chain_id: int, hub: str, batch: Batch, changes: Changes, states: States, head: int
+    *,
+    chain_id: int,
+    hub: str,
+    batch: Batch,
+    changes: Changes,
+    states: States,
+    head: int,
+    reader: Reader,
 ):
     with transaction.atomic():
         block_ids = _blocks_upsert(chain_id, list(batch.headers.values()))
@@ -175,6 +183,17 @@ def batch_store(
             batch_size=1000,
         )
         _store_entities(w, changes, states)
+        hooks_run(
+            BatchContext(
+                chain_id=chain_id,
+                hub=hub,
+                events=batch.events,
+                changes=changes,
+                reader=reader,
+                block={"blockHash": batch.end_header.hash},
+                rollback=False,
+            )
+        )
         # The previous cursor block was kept only to check the next range's parent: without
         # events it goes, so the stored blocks do not depend on where ranges happened to end.
         Block.objects.filter(

@@ -17,7 +17,7 @@ from web3 import Web3
 
 from marketplace.chain.anvil import DEV_MNEMONIC
 from marketplace.chain.artifacts import abi
-from marketplace.chain.orders import domain_read, order_as_tuple, order_hash, order_sign
+from marketplace.chain.orders import domain_read, order_as_tuple, order_sign
 
 RLC = 10**9  # nRLC per RLC: RLC has 9 decimals
 ZERO_ADDRESS = "0x" + "00" * 20
@@ -56,7 +56,7 @@ class Contract:
 
 
 @cache
-def _function_abi(abi_name: str, function: str) -> dict:
+def function_abi(abi_name: str, function: str) -> dict:
     (entry,) = [e for e in abi(abi_name) if e["type"] == "function" and e["name"] == function]
     return entry
 
@@ -88,7 +88,7 @@ class Chain:
         if key not in self._functions:
             self._functions[key] = self.w3.eth.contract(
                 address=contract.address,
-                abi=[_function_abi(contract.abi_name, function)],
+                abi=[function_abi(contract.abi_name, function)],
                 decode_tuples=True,
             )
         return self._functions[key]
@@ -110,7 +110,7 @@ class Chain:
             self.rpc("anvil_setBalance", address, hex(10**24))
         self._unlocked.add(address)
 
-    def send(self, sender: str, contract, function: str, *args) -> dict:
+    def send(self, sender: str, contract: Contract, function: str, *args) -> dict:
         """Mine one transaction and return its receipt. Without gas, the node estimates it and
         so refuses a reverting call with its reason instead of mining a failure."""
         data = self._function(contract, function).encode_abi(function, args=list(args))
@@ -181,7 +181,7 @@ class Actor:
     def address(self) -> str:
         return Account.from_key(self.key).address
 
-    def send(self, contract, function: str, *args) -> dict:
+    def send(self, contract: Contract, function: str, *args) -> dict:
         return self.chain.send(self.address, contract, function, *args)
 
     def personal_sign(self, message: bytes) -> bytes:
@@ -229,15 +229,15 @@ class AppDeveloper(Actor):
         registry = self.chain.app_registry
         return _ensure_entry(self, registry, "predictApp", "createApp", args)
 
-    def app_order(self, *, app: str, price: int, volume: int, tag: str, salt: str, **restrict):
+    def app_order(self, *, app: str, price: int, volume: int, tag: str, salt: str) -> dict:
         order = {
             "app": app,
             "appprice": price,
             "volume": volume,
             "tag": tag,
-            "datasetrestrict": restrict.get("datasetrestrict", ZERO_ADDRESS),
-            "workerpoolrestrict": restrict.get("workerpoolrestrict", ZERO_ADDRESS),
-            "requesterrestrict": restrict.get("requesterrestrict", ZERO_ADDRESS),
+            "datasetrestrict": ZERO_ADDRESS,
+            "workerpoolrestrict": ZERO_ADDRESS,
+            "requesterrestrict": ZERO_ADDRESS,
             "salt": salt,
         }
         return self.sign_order("apporder", order)
@@ -249,7 +249,7 @@ class DatasetProvider(Actor):
         registry = self.chain.dataset_registry
         return _ensure_entry(self, registry, "predictDataset", "createDataset", args)
 
-    def dataset_order(self, *, dataset: str, price: int, volume: int, tag: str, salt: str):
+    def dataset_order(self, *, dataset: str, price: int, volume: int, tag: str, salt: str) -> dict:
         order = {
             "dataset": dataset,
             "datasetprice": price,
@@ -349,7 +349,9 @@ class Worker(Actor):
         worker = bytes.fromhex(self.address[2:])
         return keccak(taskid + digest), keccak(worker + taskid + digest)
 
-    def contribute(self, *, taskid: bytes, digest: bytes, authorization: bytes, enclave=None):
+    def contribute(
+        self, *, taskid: bytes, digest: bytes, authorization: bytes, enclave: "Enclave | None"
+    ):
         result_hash, result_seal = self.result(taskid, digest)
         challenge, enclave_sign = _enclave_proof(enclave, result_hash, result_seal)
         self.send(
@@ -364,19 +366,19 @@ class Worker(Actor):
         )
 
     def contribute_and_finalize(
-        self, *, taskid: bytes, digest: bytes, results: bytes, authorization: bytes, enclave=None
+        self, *, taskid: bytes, digest: bytes, results: bytes, authorization: bytes
     ):
-        result_hash, result_seal = self.result(taskid, digest)
-        challenge, enclave_sign = _enclave_proof(enclave, result_hash, result_seal)
+        """Trust 1 only: contribution, consensus, reveal and finalize in one transaction."""
+        no_callback = b""
         self.send(
             self.chain.hub,
             "contributeAndFinalize",
             taskid,
             digest,
             results,
+            no_callback,
+            ZERO_ADDRESS,
             b"",
-            challenge,
-            enclave_sign,
             authorization,
         )
 
@@ -452,12 +454,7 @@ def empty_dataset_order() -> dict:
     }
 
 
-def consumed(chain: Chain, kind: str, order: dict) -> int:
-    digest = order_hash(kind=kind, order=order, domain=chain.domain)
-    return chain.view(chain.hub, "viewConsumed", bytes.fromhex(digest[2:]))
-
-
-def _ensure_entry(owner: Actor, registry, predict: str, create: str, args: tuple) -> str:
+def _ensure_entry(owner: Actor, registry: Contract, predict: str, create: str, args: tuple) -> str:
     address = owner.chain.view(registry, predict, *args)
     if not owner.chain.view(registry, "isRegistered", address):
         owner.send(registry, create, *args)

@@ -143,9 +143,10 @@ class Market:
     def setup(self) -> dict:
         """Fund and stake every actor, register the assets. Safe to repeat: it only adds what
         the chain does not have yet."""
+        self.chain.enable_sender(self.funder)
         for actor in self.actors():
             self.chain.enable_sender(actor.address)
-            self._fund(actor)
+        self.top_up()
         docker_dev, tee_dev = self.developers
         self.apps["docker"] = docker_dev.ensure_app(
             name="poco-market-hello", multiaddr=DOCKER_IMAGE, checksum=keccak(DOCKER_IMAGE),
@@ -172,9 +173,14 @@ class Market:
             "workerpools": {name: pool.address for name, pool in self.pools.items()},
         }
 
+    def top_up(self):
+        """Give every actor whose stake ran low (requesters pay, faulty workers get seized) a
+        fresh deposit, from RLC the funder transfers when the actor's wallet lacks it."""
+        for actor in self.actors():
+            if actor.stake() < STAKE_FLOOR:
+                self._fund(actor)
+
     def _fund(self, actor: Actor):
-        if actor.stake() >= STAKE_FLOOR:
-            return
         wallet = self.chain.view(self.chain.rlc, "balanceOf", actor.address)
         if wallet < STAKE_TOPUP:
             self.chain.send(
@@ -209,11 +215,15 @@ class Market:
         """One deal every `pace_seconds` until `stop_event` is set. A failing deal is logged and
         skipped; several in a row mean the chain is gone or changed, and end the loop."""
         stop_event = stop_event or threading.Event()
+        if not self.apps:
+            self.setup()
         failures = 0
         while not stop_event.is_set():
             started = time.monotonic()
             scenario = self._next_scenario()
             try:
+                if scenario == SCENARIOS[0]:
+                    self.top_up()  # once a cycle: a long demo must not run out of stake
                 result = self.run_deal(scenario)
             except Exception:
                 failures += 1

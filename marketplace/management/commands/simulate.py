@@ -1,0 +1,39 @@
+import signal
+import threading
+
+from django.core.management.base import BaseCommand
+
+from marketplace.chain.devchain import devchain_read
+from marketplace.simulation import SCENARIOS, Market
+
+
+class Command(BaseCommand):
+    help = (
+        "Play a simulated market on the local chain (`manage.py devchain`): actors register "
+        f"apps, datasets and pools, then make deals cycling through {', '.join(SCENARIOS)}. "
+        "Note that the reopen and claim scenarios move the chain clock forward."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--deals", type=int, help="make this many deals back to back and stop")
+        parser.add_argument(
+            "--pace", type=float, default=2.0, help="seconds between deals when running forever"
+        )
+        parser.add_argument(
+            "--forever", action="store_true", help="keep making deals (the default without --deals)"
+        )
+        parser.add_argument("--seed", type=int, default=0, help="seed of the actors' choices")
+
+    def handle(self, *args, deals, pace, forever, seed, **options):
+        info = devchain_read()
+        market = Market(rpc_url=info["rpc_url"], deployment=info, seed=seed)
+        assets = market.setup()
+        self.stdout.write(f"actors ready on {info['rpc_url']}: {assets}")
+        for result in market.run(deals=deals or 0):
+            self.stdout.write(f"{result['scenario']}: deal {result['dealid']}")
+        if forever or not deals:
+            stop = threading.Event()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                signal.signal(sig, lambda *_: stop.set())
+            self.stdout.write(f"one deal every {pace:g} s; Ctrl-C to stop")
+            market.run_forever(pace_seconds=pace, stop_event=stop)

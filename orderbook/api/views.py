@@ -1,0 +1,179 @@
+"""The market API (iExec's iexec-market-api wire contract) at the root of the site.
+
+Views stay thin: they parse the query, call selectors or services, and shape the JSON the SDK
+expects. Every answer below 500 is JSON, errors as {"ok": false, "error": message}.
+"""
+
+import logging
+
+from django.conf import settings
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.exceptions import ParseError
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from marketplace.chain.rpc import RpcError, RpcUnavailable
+from orderbook import book, facts
+from orderbook.api.query import Query
+from orderbook.auth import AuthorizationInvalid, authorization_use, challenge_get_or_create
+from orderbook.parsing import OrderInvalid
+from orderbook.services import Refused, order_publish, order_unpublish
+
+log = logging.getLogger(__name__)
+RETRY = "Something went wrong, you should retry later."
+CHAIN_PARAM = OpenApiParameter("chainId", int, required=True, description="the chain's id")
+
+
+def ok(**data) -> Response:
+    return Response({"ok": True, **data})
+
+
+def error(message: str, status: int) -> Response:
+    return Response({"ok": False, "error": message}, status=status)
+
+
+class MarketView(APIView):
+    """Base: no session auth or CSRF (clients prove themselves with the challenge), JSON only."""
+
+    authentication_classes = []
+    permission_classes = []
+    renderer_classes = [JSONRenderer]
+
+    def handle_exception(self, exc):
+        if isinstance(exc, OrderInvalid):
+            return error(str(exc), 400)
+        if isinstance(exc, ParseError):
+            return error("the request body is not valid JSON", 400)
+        if isinstance(exc, AuthorizationInvalid):
+            return error("invalid authorization", 403)
+        if isinstance(exc, Refused):
+            return error(exc.message, 403)
+        if isinstance(exc, book.NotFound):
+            return error(str(exc), 404)
+        if isinstance(exc, RpcUnavailable | RpcError):
+            log.warning("market API: node error: %s", exc)
+            return error(RETRY, 500)
+        response = super().handle_exception(exc)
+        detail = (
+            response.data.get("detail", "error") if isinstance(response.data, dict) else "error"
+        )
+        response.data = {"ok": False, "error": str(detail)}
+        return response
+
+    def chain(self, query: Query) -> int:
+        value = query.required("chainId", query.raw("chainId"))
+        supported = facts.chain_id()
+        if value != str(supported):
+            raise OrderInvalid(f"chainId {value} is not supported")
+        return supported
+
+
+class VersionView(MarketView):
+    @extend_schema(summary="The API's version", responses={200: dict})
+    def get(self, request):
+        return ok(version=settings.MARKET_API_VERSION)
+
+
+class MetricsView(MarketView):
+    @extend_schema(summary="Indexing progress and open order counts", parameters=[CHAIN_PARAM])
+    def get(self, request):
+        chain_id = self.chain(Query(request.query_params))
+        return ok(**book.metrics(chain_id=chain_id))
+
+
+class ChallengeView(MarketView):
+    @extend_schema(
+        summary="A single-use EIP-712 challenge to sign for POST and PUT",
+        parameters=[CHAIN_PARAM, OpenApiParameter("address", str, required=True)],
+    )
+    def get(self, request):
+        query = Query(request.query_params)
+        chain_id = self.chain(query)
+        address = query.required("address", query.address("address"))
+        return ok(data=challenge_get_or_create(chain_id=chain_id, address=address))
+
+
+class CategoriesView(MarketView):
+    @extend_schema(summary="Categories, workClockTimeRef ascending", parameters=[CHAIN_PARAM])
+    def get(self, request):
+        query = Query(request.query_params)
+        return ok(**book.categories_page(chain_id=self.chain(query), query=query))
+
+
+class CategoryView(MarketView):
+    @extend_schema(summary="One category", parameters=[CHAIN_PARAM])
+    def get(self, request, catid: int):
+        chain_id = self.chain(Query(request.query_params))
+        return ok(**book.category_get(chain_id=chain_id, catid=catid))
+
+
+class DealsView(MarketView):
+    @extend_schema(summary="Deals, newest first", parameters=[CHAIN_PARAM])
+    def get(self, request):
+        query = Query(request.query_params)
+        return ok(**book.deals_page(chain_id=self.chain(query), query=query))
+
+
+class DealView(MarketView):
+    @extend_schema(summary="One deal", parameters=[CHAIN_PARAM])
+    def get(self, request, dealid: str):
+        chain_id = self.chain(Query(request.query_params))
+        return ok(**book.deal_get(chain_id=chain_id, dealid=dealid))
+
+
+class OhlcView(MarketView):
+    @extend_schema(
+        summary="Last 100 deals of a category as [time, price, volume]", parameters=[CHAIN_PARAM]
+    )
+    def get(self, request):
+        query = Query(request.query_params)
+        chain_id = self.chain(query)
+        category = query.required("category", query.uint("category"))
+        return ok(ohlc=book.ohlc(chain_id=chain_id, category=category))
+
+
+class OrdersView(MarketView):
+    kind = ""
+
+    @extend_schema(summary="The open orders of a book, best first", parameters=[CHAIN_PARAM])
+    def get(self, request):
+        query = Query(request.query_params)
+        return ok(**book.orders_page(chain_id=self.chain(query), kind=self.kind, query=query))
+
+    @extend_schema(
+        summary="Publish a signed order (challenge authorization)", parameters=[CHAIN_PARAM]
+    )
+    def post(self, request):
+        chain_id = self.chain(Query(request.query_params))
+        authorized = authorization_use(
+            chain_id=chain_id, header=request.headers.get("authorization")
+        )
+        body = request.data if isinstance(request.data, dict) else {}
+        published = order_publish(
+            chain_id=chain_id, kind=self.kind, data=body.get("order"), authorized=authorized
+        )
+        return ok(published=book.order_json(published))
+
+    @extend_schema(
+        summary="Unpublish orders by hash, the last one, or all (challenge authorization)",
+        parameters=[CHAIN_PARAM],
+    )
+    def put(self, request):
+        chain_id = self.chain(Query(request.query_params))
+        authorized = authorization_use(
+            chain_id=chain_id, header=request.headers.get("authorization")
+        )
+        unpublished = order_unpublish(
+            chain_id=chain_id, kind=self.kind, data=request.data, authorized=authorized
+        )
+        return ok(unpublished=unpublished)
+
+
+class OrderView(MarketView):
+    kind = ""
+
+    @extend_schema(summary="One order by hash, whatever its status", parameters=[CHAIN_PARAM])
+    def get(self, request, order_hash: str):
+        chain_id = self.chain(Query(request.query_params))
+        return ok(**book.order_lookup(chain_id=chain_id, kind=self.kind, order_hash=order_hash))

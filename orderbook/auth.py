@@ -1,0 +1,99 @@
+"""The market API's single-use EIP-712 challenge: issue it, then check and burn it once.
+
+A client GETs /challenge, signs the typed data with its wallet and sends
+`authorization: <challenge hash>_<signature>_<address>`; the header works once, on one chain.
+"""
+
+import re
+import secrets
+
+from django.db import IntegrityError, transaction
+from eth_account.messages import encode_typed_data
+from eth_keys import keys
+from eth_utils import keccak, to_checksum_address
+
+from orderbook.models import Challenge
+
+HEADER = re.compile(r"^(0x[0-9a-fA-F]{64})_(0x[0-9a-fA-F]{130})_(0x[0-9a-fA-F]{40})$")
+PREFIX = "Sign this message to log into iExec Gateway: "
+
+
+class AuthorizationInvalid(Exception):
+    """Always the same 403 message: the client learns nothing about what was wrong."""
+
+
+def challenge_typed_data(*, chain_id: int, value: str) -> dict:
+    return {
+        "types": {
+            "EIP712Domain": [
+                {"name": "name", "type": "string"},
+                {"name": "version", "type": "string"},
+                {"name": "chainId", "type": "uint256"},
+            ],
+            "Challenge": [{"name": "challenge", "type": "string"}],
+        },
+        "domain": {"name": "iExec Gateway", "version": "1", "chainId": str(chain_id)},
+        "primaryType": "Challenge",
+        "message": {"challenge": value},
+    }
+
+
+def _typed_data_hash(typed: dict) -> str:
+    signable = encode_typed_data(
+        full_message={
+            **typed,
+            "domain": {**typed["domain"], "chainId": int(typed["domain"]["chainId"])},
+        }
+    )
+    return "0x" + keccak(b"\x19" + signable.version + signable.header + signable.body).hex()
+
+
+def challenge_get_or_create(*, chain_id: int, address: str) -> dict:
+    """The unused challenge of this address on this chain, or a new one."""
+    address = to_checksum_address(address)
+    existing = Challenge.objects.filter(chain_id=chain_id, address=address).first()
+    if existing is None:
+        value = PREFIX + secrets.token_urlsafe(24)
+        digest = _typed_data_hash(challenge_typed_data(chain_id=chain_id, value=value))
+        try:
+            with transaction.atomic():
+                existing = Challenge.objects.create(
+                    chain_id=chain_id, address=address, value=value, hash=digest
+                )
+        except IntegrityError:  # a concurrent request created it first
+            existing = Challenge.objects.get(chain_id=chain_id, address=address)
+    return challenge_typed_data(chain_id=chain_id, value=existing.value)
+
+
+def _recover(digest: str, signature: str) -> str:
+    raw = bytes.fromhex(signature[2:])
+    v = raw[64] - 27 if raw[64] >= 27 else raw[64]
+    if v not in (0, 1):
+        raise AuthorizationInvalid
+    try:
+        public_key = keys.Signature(raw[:64] + bytes([v])).recover_public_key_from_msg_hash(
+            bytes.fromhex(digest[2:])
+        )
+    except Exception as exc:  # eth_keys raises several types for malformed signatures
+        raise AuthorizationInvalid from exc
+    return public_key.to_checksum_address()
+
+
+def authorization_use(*, chain_id: int, header: str | None) -> str:
+    """The address the header proves, burning its challenge; AuthorizationInvalid otherwise."""
+    match = HEADER.match(header or "")
+    if not match:
+        raise AuthorizationInvalid
+    digest, signature, address = (
+        match.group(1).lower(),
+        match.group(2),
+        to_checksum_address(match.group(3)),
+    )
+    challenge = Challenge.objects.filter(chain_id=chain_id, address=address, hash=digest).first()
+    if challenge is None or _recover(digest, signature) != address:
+        raise AuthorizationInvalid
+    # Deleting by primary key makes the header single-use even under concurrent requests.
+    deleted, _ = Challenge.objects.filter(pk=challenge.pk).delete()
+    if deleted != 1:
+        raise AuthorizationInvalid
+    return address

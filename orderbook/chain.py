@@ -1,0 +1,293 @@
+"""Orders followed on chain: fills, cancels, deaths and revivals, driven by the indexer.
+
+`orders_follow_chain` is the indexer hook (settings.INDEXER_HOOKS): it runs inside the batch's
+transaction, reads owners and stakes from the index rows that batch just wrote, and consumed
+volumes from the node at the batch's block. On a rollback it re-derives the state of every
+order the undone events touched, so an undone fill or cancel brings the order back.
+"""
+
+import logging
+
+from django.db.models import Q
+
+from marketplace.chain.abi_codec import functions
+from marketplace.chain.artifacts import abi
+from marketplace.chain.orders import order_hash, order_signer
+from marketplace.indexer.hooks import BatchContext
+from marketplace.models import Account, App, Dataset, Deal, LiveEvent, RawEvent, Workerpool
+from orderbook.models import Order
+from orderbook.parsing import OrderInvalid, order_parse
+from orderbook.serialize import deal_json
+from orderbook.services import (
+    ASSET_KIND,
+    WORKERPOOL_LOCK_PERCENT,
+    live_order_event,
+    order_columns,
+    requests_recheck,
+)
+
+log = logging.getLogger(__name__)
+HUB = functions(abi("IexecInterfaceToken"))
+KIND_OF_EVENT = {
+    "App": "apporder",
+    "Dataset": "datasetorder",
+    "Workerpool": "workerpoolorder",
+    "Request": "requestorder",
+}
+ASSET_MODELS = {"app": App, "dataset": Dataset, "workerpool": Workerpool}
+MANAGE = {f"manage{name}Order": kind for name, kind in KIND_OF_EVENT.items()}
+MANAGE_BY_SELECTOR = {HUB[name].selector: (name, kind) for name, kind in MANAGE.items()}
+
+
+def _event_kind(name: str, prefix: str) -> str | None:
+    if name.startswith(prefix) and name.endswith("Order"):
+        return KIND_OF_EVENT.get(name[len(prefix) : -len("Order")])
+    return None
+
+
+def _hash_arg(event) -> str:
+    return next(iter(event.args.values()))
+
+
+def orders_follow_chain(ctx: BatchContext):
+    hashes, assets = set(), set()
+    entering = []
+    for event in ctx.events:
+        if event.name == "OrdersMatched":
+            hashes.update(
+                event.args[k] for k in ("appHash", "datasetHash", "workerpoolHash", "requestHash")
+            )
+        elif _event_kind(event.name, "Closed"):
+            hashes.add(_hash_arg(event))
+        elif _event_kind(event.name, "Signed") or _event_kind(event.name, "Broadcast"):
+            entering.append(event)
+    for _kind, address, _event in ctx.changes.transfers:
+        assets.add(address)
+    signers = set(ctx.changes.accounts)
+
+    if ctx.rollback:
+        # Orders that entered the book through the abandoned fork's events go with it.
+        gone = [_entering_hash(ctx, e) for e in entering]
+        Order.objects.filter(chain_id=ctx.chain_id, order_hash__in=[h for h in gone if h]).exclude(
+            source=Order.API
+        ).delete()
+    else:
+        for event in entering:
+            _enter(ctx, event)
+        _announce_deals(ctx)
+
+    affected = Order.objects.filter(chain_id=ctx.chain_id).filter(
+        Q(order_hash__in=hashes)
+        | Q(app__in=assets, kind="apporder")
+        | Q(dataset__in=assets, kind="datasetorder")
+        | Q(workerpool__in=assets, kind="workerpoolorder")
+        | Q(signer__in=signers, kind__in=["workerpoolorder", "requestorder"])
+    )
+    if not ctx.rollback:
+        affected = affected.filter(status=Order.OPEN)
+    orders_revalidate(ctx=ctx, orders=list(affected), revive=ctx.rollback)
+
+
+def _announce_deals(ctx: BatchContext):
+    dealids = list(ctx.changes.deals)
+    for deal in Deal.objects.filter(chain_id=ctx.chain_id, dealid__in=dealids).select_related(
+        "block"
+    ):
+        LiveEvent.objects.create(
+            chain_id=ctx.chain_id,
+            topic="deals",
+            name="deal_created",
+            key=deal.dealid,
+            payload=deal_json(deal),
+        )
+
+
+def orders_revalidate(*, ctx: BatchContext, orders: list[Order], revive: bool) -> list[Order]:
+    """Re-derive remaining and status of `orders` from the chain at ctx.block."""
+    if not orders:
+        return []
+    reader = ctx.reader
+    consumed = reader.many(
+        [reader.hub_call("viewConsumed", bytes.fromhex(o.order_hash[2:])) for o in orders],
+        block=ctx.block,
+    )
+    owners = _owners(ctx.chain_id, orders)
+    stakes = dict(
+        Account.objects.filter(
+            chain_id=ctx.chain_id, address__in={o.signer for o in orders}
+        ).values_list("address", "stake")
+    )
+    closed = set(
+        RawEvent.objects.filter(
+            chain_id=ctx.chain_id,
+            name__startswith="Closed",
+            data__in=[o.order_hash for o in orders],
+        ).values_list("data", flat=True)
+    )
+    changed, left_open = [], []
+    for order, used in zip(orders, consumed, strict=True):
+        status, reason = _status(order, used, owners, stakes, closed)
+        remaining = max(0, order.volume - used)
+        if order.status != Order.OPEN and not revive:
+            continue
+        if order.status == Order.DEAD and status == Order.OPEN and not _chain_death(order):
+            continue  # dead for a reason the chain cannot undo
+        if (status, reason, remaining) != (order.status, order.dead_reason, order.remaining):
+            if order.status == Order.OPEN and status != Order.OPEN:
+                left_open.append(order)
+            order.status, order.dead_reason, order.remaining = status, reason, remaining
+            order.save(update_fields=["status", "dead_reason", "remaining", "updated_at"])
+            live_order_event(order=order, name="updated")
+            changed.append(order)
+    requests_recheck(
+        chain_id=ctx.chain_id,
+        apps={o.app for o in left_open if o.kind == "apporder"},
+        datasets={o.dataset for o in left_open if o.kind == "datasetorder"},
+    )
+    return changed
+
+
+CHAIN_DEATHS = ("owner changed", "stake too low")
+
+
+def _chain_death(order: Order) -> bool:
+    return order.dead_reason.startswith(CHAIN_DEATHS)
+
+
+def _owners(chain_id: int, orders: list[Order]) -> dict[str, str]:
+    owners = {}
+    for kind, model in ASSET_MODELS.items():
+        addresses = {getattr(o, kind) for o in orders if o.kind == f"{kind}order"}
+        if addresses:
+            owners.update(
+                model.objects.filter(chain_id=chain_id, address__in=addresses).values_list(
+                    "address", "owner"
+                )
+            )
+    return owners
+
+
+def _status(order: Order, used: int, owners: dict, stakes: dict, closed: set) -> tuple[str, str]:
+    remaining = order.volume - used
+    if remaining <= 0:
+        return (Order.CANCELED if order.order_hash in closed else Order.FILLED), ""
+    if order.kind in ASSET_KIND:
+        asset = getattr(order, ASSET_KIND[order.kind])
+        owner = owners.get(asset)
+        if owner is not None and owner != order.signer:
+            return Order.DEAD, f"owner changed: {asset} now belongs to {owner}"
+    stake = stakes.get(order.signer, 0)
+    need = _stake_needed(order, remaining)
+    if need and stake < need:
+        return (
+            Order.DEAD,
+            f"stake too low: {order.signer} has {stake} nRLC, the order needs {need} nRLC",
+        )
+    return Order.OPEN, ""
+
+
+def _stake_needed(order: Order, remaining: int) -> int:
+    o = order.order
+    if order.kind == "workerpoolorder":
+        return o["workerpoolprice"] * WORKERPOOL_LOCK_PERCENT // 100 * remaining
+    if order.kind == "requestorder":
+        return (o["appmaxprice"] + o["datasetmaxprice"] + o["workerpoolmaxprice"]) * remaining
+    return 0
+
+
+def _entering_order(ctx: BatchContext, event) -> tuple[str, dict] | None:
+    """(kind, order) of a presigned or broadcast order event, or None if it cannot be known."""
+    kind = _event_kind(event.name, "Broadcast")
+    if kind:
+        return kind, next(iter(event.args.values()))
+    kind = _event_kind(event.name, "Signed")
+    # A presign carries only the hash: the order is in the calldata of manage<X>Order.
+    tx = ctx.reader.rpc.call("eth_getTransactionByHash", [event.tx_hash])
+    data = bytes.fromhex((tx or {}).get("input", "0x")[2:])
+    name_kind = MANAGE_BY_SELECTOR.get(data[:4])
+    if not name_kind or name_kind[1] != kind:
+        log.info(
+            "presign %s was not sent as a direct manage call: its order is unknown", event.tx_hash
+        )
+        return None
+    function = HUB[name_kind[0]]
+    from eth_abi import decode
+
+    from marketplace.chain.abi_codec import to_python
+
+    (operation,) = decode(function.input_types, data[4:])
+    decoded = to_python(function.inputs[0], operation)
+    order = decoded[next(iter(decoded))]
+    return kind, {**order, "sign": "0x"}
+
+
+def _entering_hash(ctx: BatchContext, event) -> str | None:
+    if _event_kind(event.name, "Signed"):
+        return _hash_arg(event)
+    entering = _entering_order(ctx, event)
+    if not entering:
+        return None
+    kind, order = entering
+    try:
+        return order_hash(kind=kind, order=order, domain=ctx.reader.domain())
+    except ValueError:
+        return None
+
+
+def _enter(ctx: BatchContext, event):
+    entering = _entering_order(ctx, event)
+    if not entering:
+        return
+    kind, raw = entering
+    presigned = _event_kind(event.name, "Signed") is not None
+    try:
+        order = order_parse(
+            kind=kind, data={**raw, "sign": raw["sign"] if not presigned else "0x" + "00" * 65}
+        )
+    except OrderInvalid as exc:
+        log.info("%s order from %s left out: %s", kind, event.tx_hash, exc)
+        return
+    order["sign"] = raw["sign"]
+    digest = order_hash(kind=kind, order=order, domain=ctx.reader.domain())
+    if Order.objects.filter(chain_id=ctx.chain_id, order_hash=digest).exists():
+        return
+    signer = _signer_of(ctx, kind, order)
+    if not presigned:
+        try:
+            valid = (
+                order_signer(kind=kind, order=order, domain=ctx.reader.domain(), sign=order["sign"])
+                == signer
+            )
+        except Exception:
+            valid = False
+        if not valid:
+            log.info("broadcast %s %s has no valid signature of %s: left out", kind, digest, signer)
+            return
+    from marketplace.models import Block
+
+    block = Block.objects.get(chain_id=ctx.chain_id, number=event.block_number)
+    Order.objects.create(
+        chain_id=ctx.chain_id,
+        kind=kind,
+        order_hash=digest,
+        signer=signer,
+        order=order,
+        remaining=order["volume"],
+        status=Order.OPEN,
+        source=Order.PRESIGNED if presigned else Order.BROADCAST,
+        publication_timestamp=block.timestamp,
+        **order_columns(kind=kind, order=order),
+    )
+
+
+def _signer_of(ctx: BatchContext, kind: str, order: dict) -> str:
+    if kind == "requestorder":
+        return order["requester"]
+    asset = ASSET_KIND[kind]
+    owner = (
+        ASSET_MODELS[asset]
+        .objects.filter(chain_id=ctx.chain_id, address=order[asset])
+        .values_list("owner", flat=True)
+        .first()
+    )
+    return owner or ""

@@ -1,0 +1,119 @@
+"""What the publication rules need to know of the chain: asset owners, stakes, consumed volumes.
+
+Owners and stakes come from the index when it is current (the indexer polled the head a moment
+ago and has caught up with it), from the node otherwise; consumed volumes always come from the
+node, one batched round trip for a whole set of orders.
+"""
+
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import cache
+
+from django.conf import settings
+from django.utils import timezone
+
+from marketplace.chain.reader import REGISTRY, Call, Reader, asset_calls
+from marketplace.chain.rpc import RpcClient
+from marketplace.models import Account, App, Dataset, IndexerCursor, Workerpool
+
+ASSET_MODELS = {"app": App, "dataset": Dataset, "workerpool": Workerpool}
+ASSET_OF_KIND = {"apporder": "app", "datasetorder": "dataset", "workerpoolorder": "workerpool"}
+
+
+@cache
+def _reader(url: str, hub: str, timeout: int) -> Reader:
+    return Reader(RpcClient(url, timeout=timeout), hub)
+
+
+def chain_reader() -> Reader:
+    return _reader(settings.CHAIN_RPC_URL, settings.HUB_ADDRESS, settings.CHAIN_RPC_TIMEOUT)
+
+
+@cache
+def _registries(reader: Reader) -> dict[str, str]:
+    return reader.registries()
+
+
+def registries() -> dict[str, str]:
+    return _registries(chain_reader())
+
+
+@cache
+def _domain(reader: Reader) -> dict:
+    return reader.domain()
+
+
+def chain_domain() -> dict:
+    """The hub's EIP-712 domain, read once per hub: `configure` fixes it for good."""
+    return _domain(chain_reader())
+
+
+def chain_id() -> int:
+    return int(chain_domain()["chainId"])
+
+
+def index_is_current(*, chain: int) -> bool:
+    cursor = (
+        IndexerCursor.objects.filter(chain_id=chain)
+        .only("block_number", "head_number", "updated_at")
+        .first()
+    )
+    if cursor is None:
+        return False
+    fresh = timezone.now() - cursor.updated_at < timedelta(seconds=settings.INDEX_FRESH_SECONDS)
+    return fresh and cursor.block_number >= cursor.head_number - settings.CHAIN_CONFIRMATIONS
+
+
+@dataclass
+class AssetFacts:
+    registered: bool
+    owner: str | None
+
+
+def assets_owner(*, chain: int, kind: str, addresses: list[str]) -> dict[str, AssetFacts]:
+    """Registration and owner of assets of one kind, from the index if current, else the node."""
+    if index_is_current(chain=chain):
+        owners = dict(
+            ASSET_MODELS[kind]
+            .objects.filter(chain_id=chain, address__in=addresses)
+            .values_list("address", "owner")
+        )
+        return {a: AssetFacts(a in owners, owners.get(a)) for a in addresses}
+    reader = chain_reader()
+    registry = registries()[kind]
+    known = reader.many([Call(registry, REGISTRY["isRegistered"], (a,)) for a in addresses])
+    registered = [a for a, ok in zip(addresses, known, strict=True) if ok]
+    owners = reader.many([asset_calls(kind, a)[0] for a in registered])
+    facts = {a: AssetFacts(False, None) for a in addresses}
+    facts.update({a: AssetFacts(True, o) for a, o in zip(registered, owners, strict=True)})
+    return facts
+
+
+def stakes(*, chain: int, addresses: list[str]) -> dict[str, int]:
+    addresses = list(dict.fromkeys(addresses))
+    if index_is_current(chain=chain):
+        known = dict(
+            Account.objects.filter(chain_id=chain, address__in=addresses).values_list(
+                "address", "stake"
+            )
+        )
+        return {a: known.get(a, 0) for a in addresses}
+    reader = chain_reader()
+    views = reader.many([reader.hub_call("viewAccount", a) for a in addresses])
+    return {a: v["stake"] for a, v in zip(addresses, views, strict=True)}
+
+
+def consumed(*, hashes: list[str], block="latest") -> dict[str, int]:
+    reader = chain_reader()
+    values = reader.many(
+        [reader.hub_call("viewConsumed", bytes.fromhex(h[2:])) for h in hashes], block=block
+    )
+    return dict(zip(hashes, values, strict=True))
+
+
+def contract_signature_valid(*, signer: str, digest: str, sign: str) -> bool:
+    """ERC-1271 signers: the hub's verifySignature decides (only asked when ECDSA fails)."""
+    reader = chain_reader()
+    if reader.rpc.call("eth_getCode", [signer, "latest"]) in ("0x", "0x0"):
+        return False
+    return reader.one("verifySignature", signer, bytes.fromhex(digest[2:]), bytes.fromhex(sign[2:]))

@@ -1,0 +1,28 @@
+"""The market API's routes: at the root of the site, without trailing slashes (the SDK builds
+`new URL('/apporders', gateway)`)."""
+
+from django.urls import path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from orderbook.api import views
+from orderbook.models import KINDS
+
+urlpatterns = [
+    path("version", views.VersionView.as_view()),
+    path("metrics", views.MetricsView.as_view()),
+    path("challenge", views.ChallengeView.as_view()),
+    path("categories", views.CategoriesView.as_view()),
+    path("categories/<int:catid>", views.CategoryView.as_view()),
+    path("deals", views.DealsView.as_view()),
+    re_path(r"^deals/(?P<dealid>0x[0-9a-fA-F]{64})$", views.DealView.as_view()),
+    path("ohlc", views.OhlcView.as_view()),
+    path("docs/schema", SpectacularAPIView.as_view(urlconf="orderbook.urls"), name="market-schema"),
+    path("docs", SpectacularSwaggerView.as_view(url_name="market-schema"), name="market-docs"),
+]
+for kind in KINDS:
+    urlpatterns += [
+        path(f"{kind}s", views.OrdersView.as_view(kind=kind)),
+        re_path(
+            rf"^{kind}s/(?P<order_hash>0x[0-9a-fA-F]{{64}})$", views.OrderView.as_view(kind=kind)
+        ),
+    ]

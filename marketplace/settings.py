@@ -124,6 +124,7 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "staticfiles"
+STATIC_ROOT.mkdir(exist_ok=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -182,5 +183,8 @@ MARKET_API_VERSION = "7.1.2-poco-market"
 
 # The market API is public: any origin may call it (the SDK runs in browsers); the pages are not.
 CORS_ALLOW_ALL_ORIGINS = True
-CORS_URLS_REGEX = r"^/(version|metrics|challenge|categories|deals|ohlc|(app|dataset|workerpool|request)orders)(/.*)?$"
+CORS_URLS_REGEX = (
+    r"^/(version|metrics|challenge|categories|deals|ohlc"
+    r"|(app|dataset|workerpool|request)orders)(/.*)?$"
+)
 CORS_ALLOW_HEADERS = ["authorization", "content-type"]

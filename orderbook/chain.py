@@ -137,7 +137,9 @@ def orders_revalidate(*, ctx: BatchContext, orders: list[Order], revive: bool) -
                 left_open.append(order)
             order.status, order.dead_reason, order.remaining = status, reason, remaining
             order.save(update_fields=["status", "dead_reason", "remaining", "updated_at"])
-            live_order_event(order=order, name="updated")
+            # As the reference feed: `updated` while an order stays open, `unpublished` when it
+            # leaves the book (filled, canceled, dead).
+            live_order_event(order=order, name="updated" if status == Order.OPEN else "unpublished")
             changed.append(order)
     requests_recheck(
         chain_id=ctx.chain_id,

@@ -125,7 +125,7 @@ def requests_recheck(*, chain_id: int, apps: set[str], datasets: set[str]) -> li
         except Refused as refusal:
             request.status, request.dead_reason = Order.DEAD, refusal.message
             request.save(update_fields=["status", "dead_reason", "updated_at"])
-            live_order_event(order=request, name="updated")
+            live_order_event(order=request, name="unpublished")
             dead.append(request)
     return dead
 

@@ -217,9 +217,16 @@ def _request(
 ):
     buyer = market.requesters[requester]
     order = buyer.request_order(
-        app=market.apps["docker"], appmaxprice=appmaxprice, workerpoolmaxprice=workerpoolmaxprice,
-        volume=volume, tag=tag, category=0, trust=1, params='{"iexec_args":"hello"}', salt=_salt(salt),
-    )  # fmt: skip
+        app=market.apps["docker"],
+        appmaxprice=appmaxprice,
+        workerpoolmaxprice=workerpoolmaxprice,
+        volume=volume,
+        tag=tag,
+        category=0,
+        trust=1,
+        params='{"iexec_args":"hello"}',
+        salt=_salt(salt),
+    )
     return buyer, order
 
 

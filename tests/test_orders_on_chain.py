@@ -1,4 +1,4 @@
-"""Orders followed on chain: fills, cancels, transfers, stake drops, presigns, broadcasts, reorgs."""
+"""Orders followed on chain: fills, cancels, transfers, stake drops, presigns, reorgs."""
 
 import pytest
 from django.test import override_settings
@@ -48,7 +48,7 @@ def _publish_deal_orders(api, market, *, salt: int, app_volume=3, pool_volume=4)
             category=0,
             trust=1,
             salt=_salt(salt),
-        ),  # fmt: skip
+        ),
     }
     for kind, signer in (("apporder", developer), ("workerpoolorder", pool.scheduler)):
         assert api.publish(kind, orders[kind], signer.key).status_code == 200
@@ -112,7 +112,7 @@ def test_cancel_on_chain_and_dependent_requests(api, market):
 
 
 def test_transfer_kills_the_previous_owners_orders(api, market):
-    orders, hashes = _publish_deal_orders(api, market, salt=3)
+    _orders, hashes = _publish_deal_orders(api, market, salt=3)
     developer = market.developers[0]
     registry = market.chain.app_registry
     developer.send(
@@ -132,7 +132,7 @@ def test_transfer_kills_the_previous_owners_orders(api, market):
 
 
 def test_stake_drop_kills_uncovered_orders(api, market):
-    orders, hashes = _publish_deal_orders(api, market, salt=4)
+    _orders, hashes = _publish_deal_orders(api, market, salt=4)
     scheduler = market.pools["alpha"].scheduler
     scheduler.withdraw(scheduler.stake())
     market.devnet.index()

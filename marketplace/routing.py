@@ -1,3 +1,9 @@
-"""Websocket routes (live feeds arrive with the orderbook)."""
+"""Websocket routes."""
 
-websocket_urlpatterns = []
+from django.urls import re_path
+
+from marketplace.live.consumers import LiveConsumer
+
+websocket_urlpatterns = [
+    re_path(r"^ws/live/(?P<chain_id>\d+)/(?P<topic>[a-z]+)$", LiveConsumer.as_asgi()),
+]

@@ -14,7 +14,8 @@ from marketplace.chain.abi_codec import functions
 from marketplace.chain.artifacts import abi
 from marketplace.chain.orders import order_hash, order_signer
 from marketplace.indexer.hooks import BatchContext
-from marketplace.models import Account, App, Dataset, Deal, LiveEvent, RawEvent, Workerpool
+from marketplace.live.events import live_event_add
+from marketplace.models import Account, App, Dataset, Deal, RawEvent, Workerpool
 from orderbook.models import Order
 from orderbook.parsing import OrderInvalid, order_parse
 from orderbook.serialize import deal_json
@@ -93,7 +94,7 @@ def _announce_deals(ctx: BatchContext):
     for deal in Deal.objects.filter(chain_id=ctx.chain_id, dealid__in=dealids).select_related(
         "block"
     ):
-        LiveEvent.objects.create(
+        live_event_add(
             chain_id=ctx.chain_id,
             topic="deals",
             name="deal_created",

@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from marketplace.chain.orders import order_hash, order_signer
-from marketplace.models import LiveEvent
+from marketplace.live.events import live_event_add
 from orderbook import facts
 from orderbook.models import Order
 from orderbook.parsing import OrderInvalid, address_parse, bytes32_parse, order_parse
@@ -178,7 +178,7 @@ def order_columns(*, kind: str, order: dict) -> dict:
 
 def live_order_event(*, order: Order, name: str):
     payload = {"orderHash": order.order_hash} if name == "unpublished" else order_json(order)
-    LiveEvent.objects.create(
+    live_event_add(
         chain_id=order.chain_id,
         topic="orders",
         name=f"{order.kind}_{name}",

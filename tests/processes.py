@@ -41,3 +41,36 @@ def manage(args: list[str], *, env: dict, **popen) -> subprocess.Popen:
         stderr=subprocess.PIPE,
         **popen,
     )
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def serve(*, env: dict, timeout: float = 30) -> tuple[subprocess.Popen, str]:
+    """The ASGI server (daphne) on a free loopback port, once it answers."""
+    import time
+    import urllib.request
+
+    port = free_port()
+    process = subprocess.Popen(
+        [str(ROOT / ".venv" / "bin" / "daphne"), "-b", "127.0.0.1", "-p", str(port),
+         "marketplace.asgi:application"],
+        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"{url}/version", timeout=1)
+            return process, url
+        except OSError:
+            if process.poll() is not None:
+                break
+            time.sleep(0.2)
+    process.kill()
+    raise RuntimeError(f"the server did not start: {process.stderr.read().decode()[-2000:]}")

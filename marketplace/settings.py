@@ -188,3 +188,15 @@ CORS_URLS_REGEX = (
     r"|(app|dataset|workerpool|request)orders)(/.*)?$"
 )
 CORS_ALLOW_HEADERS = ["authorization", "content-type"]
+
+# --- Background jobs -------------------------------------------------------------------------
+LIVE_EVENT_RETENTION_HOURS = env_int("LIVE_EVENT_RETENTION_HOURS", 24, minimum=1)
+ORDERS_REVALIDATE_SECONDS = env_int("ORDERS_REVALIDATE_SECONDS", 60, minimum=1)
+CELERY_BEAT_SCHEDULE = {
+    "revalidate-open-orders": {
+        "task": "orderbook.revalidate_open_orders",
+        "schedule": ORDERS_REVALIDATE_SECONDS,
+    },
+    "prune-live-events": {"task": "marketplace.prune_live_events", "schedule": 3600},
+}
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")

@@ -86,7 +86,13 @@ def orders_follow_chain(ctx: BatchContext):
     )
     if not ctx.rollback:
         affected = affected.filter(status=Order.OPEN)
-    orders_revalidate(ctx=ctx, orders=list(affected), revive=ctx.rollback)
+    orders_revalidate(
+        chain_id=ctx.chain_id,
+        reader=ctx.reader,
+        block=ctx.block,
+        orders=list(affected),
+        revive=ctx.rollback,
+    )
 
 
 def _announce_deals(ctx: BatchContext):
@@ -103,24 +109,36 @@ def _announce_deals(ctx: BatchContext):
         )
 
 
-def orders_revalidate(*, ctx: BatchContext, orders: list[Order], revive: bool) -> list[Order]:
-    """Re-derive remaining and status of `orders` from the chain at ctx.block."""
+def orders_revalidate(
+    *,
+    chain_id: int,
+    reader,
+    block,
+    orders: list[Order],
+    revive: bool,
+    owners: dict[str, str] | None = None,
+    stakes: dict[str, int] | None = None,
+) -> list[Order]:
+    """Re-derive remaining and status of `orders` from the chain at `block`.
+
+    Owners and stakes default to the index rows (current at `block` inside a batch); the
+    periodic revalidation passes what it read from the node instead."""
     if not orders:
         return []
-    reader = ctx.reader
     consumed = reader.many(
         [reader.hub_call("viewConsumed", bytes.fromhex(o.order_hash[2:])) for o in orders],
-        block=ctx.block,
+        block=block,
     )
-    owners = _owners(ctx.chain_id, orders)
-    stakes = dict(
-        Account.objects.filter(
-            chain_id=ctx.chain_id, address__in={o.signer for o in orders}
-        ).values_list("address", "stake")
-    )
+    owners = _owners(chain_id, orders) if owners is None else owners
+    if stakes is None:
+        stakes = dict(
+            Account.objects.filter(
+                chain_id=chain_id, address__in={o.signer for o in orders}
+            ).values_list("address", "stake")
+        )
     closed = set(
         RawEvent.objects.filter(
-            chain_id=ctx.chain_id,
+            chain_id=chain_id,
             name__startswith="Closed",
             data__in=[o.order_hash for o in orders],
         ).values_list("data", flat=True)
@@ -143,7 +161,7 @@ def orders_revalidate(*, ctx: BatchContext, orders: list[Order], revive: bool) -
             live_order_event(order=order, name="updated" if status == Order.OPEN else "unpublished")
             changed.append(order)
     requests_recheck(
-        chain_id=ctx.chain_id,
+        chain_id=chain_id,
         apps={o.app for o in left_open if o.kind == "apporder"},
         datasets={o.dataset for o in left_open if o.kind == "datasetorder"},
     )

@@ -342,6 +342,10 @@ def _results(taskid: bytes) -> bytes:
     return json.dumps({"storage": "ipfs", "location": f"/ipfs/{taskid.hex()}"}).encode()
 
 
+def _wave_of(tx: Tx) -> int:
+    return tx.wave
+
+
 class _Sender:
     """Sends a chunk wave by wave with explicit nonces and gas, then mines it."""
 
@@ -361,12 +365,12 @@ class _Sender:
 
     def send_and_mine(self, txs: list[Tx]) -> int:
         """Send `txs` wave by wave, mine them; the number of blocks it took."""
-        for _wave, group in itertools.groupby(
-            sorted(txs, key=lambda tx: tx.wave), lambda tx: tx.wave
-        ):
+        blocks = 0
+        for _wave, group in itertools.groupby(sorted(txs, key=_wave_of), key=_wave_of):
             self.rpc.batch([("eth_sendTransaction", [self._request(tx)]) for tx in group])
+            blocks += self._mine()
         self.txs += len(txs)
-        return self._mine()
+        return blocks
 
     def _request(self, tx: Tx) -> dict:
         return {
@@ -382,7 +386,7 @@ class _Sender:
         blocks = 0
         while blocks == 0 or int(self.rpc.call("txpool_status")["pending"], 16):
             if blocks == 100:
-                raise RuntimeError("transactions stay pending: a nonce gap, or gas limits too high")
+                raise RuntimeError("transactions stay pending: is there a nonce gap?")
             self.rpc.call("evm_mine")
             blocks += 1
         return blocks

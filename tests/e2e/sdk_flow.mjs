@@ -50,6 +50,10 @@ out.chainId = await dev.config.resolveChainId();
 if (out.chainId !== config.chainId) {
   throw new Error(`the SDK sees chain ${out.chainId}, expected ${config.chainId}`);
 }
+// On failure, what was gathered so far goes to stderr after Node's own error report.
+process.on('exit', (code) => {
+  if (code !== 0) process.stderr.write(`partial results: ${JSON.stringify(out)}\n`);
+});
 const names = {}; // orderHash -> name, to print books by name
 const signed = {}; // name -> signed order as the SDK made it
 
@@ -399,6 +403,6 @@ for (const name of ['A1', 'D2', 'W1', 'W2', 'R1', 'R3']) {
   out.lookups[`${name} final`] = await lookupByName(name).catch((error) => ({ error: error.message }));
 }
 
-out.names = names;
+out.signed = signed;
 process.stdout.write(`${JSON.stringify(out)}\n`);
 process.exit(0);

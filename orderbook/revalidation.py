@@ -1,0 +1,53 @@
+"""The periodic safety net: re-check all open orders against the chain as it is now.
+
+The indexer hook follows orders event by event; this catches whatever an event cannot tell
+(an order published while the indexer was behind, a node that answered wrongly for a while).
+"""
+
+import logging
+
+from django.db import transaction
+
+from orderbook import facts
+from orderbook.chain import orders_revalidate
+from orderbook.models import Order
+from orderbook.services import ASSET_KIND
+
+log = logging.getLogger(__name__)
+CHUNK = 200
+
+
+def open_orders_revalidate() -> int:
+    chain_id = facts.chain_id()
+    changed = 0
+    last = 0
+    while True:
+        chunk = list(
+            Order.objects.filter(chain_id=chain_id, status=Order.OPEN, id__gt=last).order_by("id")[
+                :CHUNK
+            ]
+        )
+        if not chunk:
+            break
+        last = chunk[-1].id
+        owners = {}
+        for kind, asset in ASSET_KIND.items():
+            addresses = list({getattr(o, asset) for o in chunk if o.kind == kind})
+            if addresses:
+                found = facts.assets_owner(chain=chain_id, kind=asset, addresses=addresses)
+                owners.update({a: f.owner for a, f in found.items() if f.owner})
+        stakes = facts.stakes(chain=chain_id, addresses=[o.signer for o in chunk])
+        with transaction.atomic():
+            changed += len(
+                orders_revalidate(
+                    chain_id=chain_id,
+                    reader=facts.chain_reader(),
+                    block="latest",
+                    orders=chunk,
+                    revive=False,
+                    owners=owners,
+                    stakes=stakes,
+                )
+            )
+    log.info("revalidated open orders: %s changed", changed)
+    return changed

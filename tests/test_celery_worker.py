@@ -33,10 +33,12 @@ def test_worker_kills_an_order_whose_stake_left(client, market_devnet):
         pool.scheduler.withdraw(pool.scheduler.stake())
 
         worker = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "marketplace", "worker", "--pool", "solo",
-             "--loglevel", "INFO"],
-            cwd=ROOT, env=command_env(market_devnet), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-        )  # fmt: skip
+            [sys.executable, "-m", "celery", "-A", "marketplace", "worker", "--pool", "solo"],
+            cwd=ROOT,
+            env=command_env(market_devnet),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
         try:
             revalidate_open_orders.delay()
             deadline = time.monotonic() + 60

@@ -10,3 +10,6 @@ urlpatterns = [
     path("", include("orderbook.urls")),
     path("", include("marketplace.web.urls")),
 ]
+
+handler404 = "marketplace.web.errors.not_found"
+handler500 = "marketplace.web.errors.internal_error"

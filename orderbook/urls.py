@@ -20,9 +20,8 @@ urlpatterns = [
     path("docs", SpectacularSwaggerView.as_view(url_name="market-schema"), name="market-docs"),
 ]
 for kind in KINDS:
+    book, lookup = views.orders_views(kind)
     urlpatterns += [
-        path(f"{kind}s", views.OrdersView.as_view(kind=kind)),
-        re_path(
-            rf"^{kind}s/(?P<order_hash>0x[0-9a-fA-F]{{64}})$", views.OrderView.as_view(kind=kind)
-        ),
+        path(f"{kind}s", book.as_view()),
+        re_path(rf"^{kind}s/(?P<order_hash>0x[0-9a-fA-F]{{64}})$", lookup.as_view()),
     ]

@@ -328,3 +328,38 @@ def test_version_metrics_categories(api, market):
     assert [c["name"] for c in categories["categories"]] == ["XS", "S", "M", "L", "XL"]
     assert api.get("/categories/4").json()["workClockTimeRef"] == 36000
     assert api.get("/categories/9").status_code == 404
+
+
+def test_cors_and_json_errors(api, market, client, settings):
+    answer = client.get(
+        "/apporders",
+        {"chainId": api.chain_id, "app": market.apps["docker"]},
+        headers={"origin": "https://app.example"},
+    )
+    assert answer["Access-Control-Allow-Origin"] in ("*", "https://app.example")
+    preflight = client.options(
+        "/apporders",
+        headers={
+            "origin": "https://app.example",
+            "access-control-request-method": "POST",
+            "access-control-request-headers": "authorization,content-type",
+        },
+    )
+    assert "authorization" in preflight["Access-Control-Allow-Headers"].lower()
+    settings.DEBUG = False
+    missing = client.get("/no-such-route")
+    assert missing.status_code == 404 and missing.json() == {"ok": False, "error": "Not Found"}
+    wrong = client.delete(f"/apporders?chainId={api.chain_id}")
+    assert wrong.status_code == 405 and wrong.json()["ok"] is False
+
+
+def test_market_docs_describe_every_route(client):
+    schema = client.get("/docs/schema", headers={"accept": "application/json"})
+    assert schema.status_code == 200
+    paths = (
+        schema.json()["paths"] if schema["Content-Type"].startswith("application/json") else None
+    )
+    text = schema.content.decode()
+    for route in ("/apporders", "/workerpoolorders/{order_hash}", "/challenge", "/deals", "/ohlc"):
+        assert route in (paths or text)
+    assert client.get("/docs").status_code == 200

@@ -130,7 +130,7 @@ def stack(market_devnet, tmp_path):
             log.close()
 
 
-def _run_flow(node: str, devnet, gateway: str, logs) -> dict:
+def _run_flow(node: str, devnet, gateway: str, logs, saved: Path) -> dict:
     chain_id = int(devnet.rpc("eth_chainId"), 16)
     env = {
         **os.environ,
@@ -154,6 +154,7 @@ def _run_flow(node: str, devnet, gateway: str, logs) -> dict:
             log.seek(0)
             tails.append(f"--- {name} log (tail) ---\n{log.read().decode()[-3000:]}")
         pytest.fail(f"sdk_flow.mjs failed:\n{done.stderr}\n" + "\n".join(tails))
+    saved.write_text(done.stdout)  # kept with the server's and indexer's logs
     return json.loads(done.stdout)
 
 
@@ -257,10 +258,10 @@ BOOKS = {
 }
 
 
-def test_sdk_against_market_api_and_chain(sdk_installed, market_devnet, stack):
+def test_sdk_against_market_api_and_chain(sdk_installed, market_devnet, stack, tmp_path):
     gateway, logs = stack
     started = time.monotonic()
-    out = _run_flow(sdk_installed, market_devnet, gateway, logs)
+    out = _run_flow(sdk_installed, market_devnet, gateway, logs, tmp_path / "sdk_flow.json")
     flow_seconds = time.monotonic() - started
     chain = Chain(rpc_url=market_devnet.url, deployment=market_devnet.deployment)
     chain_id = out["chainId"]
@@ -334,7 +335,7 @@ def test_sdk_against_market_api_and_chain(sdk_installed, market_devnet, stack):
     assert {n: consumed[n] for n in ("A1", "D2", "W1", "W2", "R1", "R3")} == {
         "A1": 2, "D2": 1, "W1": 1, "W2": 1, "R1": 1, "R3": 1,
     }  # fmt: skip
-    assert sum(consumed.values()) == 6
+    assert sum(consumed.values()) == 7  # nothing else was consumed
     expected_after = {
         "A1 after match 1": (2, "open"),
         "W1 after match 1": (2, "open"),

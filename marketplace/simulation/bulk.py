@@ -365,12 +365,10 @@ class _Sender:
 
     def send_and_mine(self, txs: list[Tx]) -> int:
         """Send `txs` wave by wave, mine them; the number of blocks it took."""
-        blocks = 0
         for _wave, group in itertools.groupby(sorted(txs, key=_wave_of), key=_wave_of):
             self.rpc.batch([("eth_sendTransaction", [self._request(tx)]) for tx in group])
-            blocks += self._mine()
         self.txs += len(txs)
-        return blocks
+        return self._mine()
 
     def _request(self, tx: Tx) -> dict:
         return {
@@ -456,8 +454,8 @@ def _verify(rpc: RpcClient, *, hub: str, blocks: tuple[int, int], deals: int, ta
     }
     if counts != {"deals": deals, "tasks": tasks}:
         raise RuntimeError(
-            f"planned {deals} deals and {tasks} tasks, the chain has {counts}; "
-            f"first failed transaction: {_first_failure(rpc, blocks)}"
+            f"planned {deals} deals and {tasks} tasks, the chain has {counts}; first failed "
+            f"transaction: {_first_failure(rpc, blocks)} (was anvil started with --order fifo?)"
         )
 
 

@@ -7,7 +7,8 @@ expects. Every answer below 500 is JSON, errors as {"ok": false, "error": messag
 import logging
 
 from django.conf import settings
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import serializers
 from rest_framework.exceptions import ParseError
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -16,13 +17,29 @@ from rest_framework.views import APIView
 from marketplace.chain.rpc import RpcError, RpcUnavailable
 from orderbook import book, facts
 from orderbook.api.query import Query
+from orderbook.api.schema import (
+    ADDRESS,
+    ANSWERS,
+    AUTH,
+    BOOK_PARAMS,
+    CHAIN,
+    COMMON_BOOK,
+    DEAL_PARAMS,
+    OBJECT,
+    PAGING,
+    PUBLISH_BODY,
+    UNPUBLISH_BODY,
+    envelope,
+    order_schema,
+    page,
+    param,
+)
 from orderbook.auth import AuthorizationInvalid, authorization_use, challenge_get_or_create
 from orderbook.parsing import OrderInvalid
 from orderbook.services import Refused, order_publish, order_unpublish
 
 log = logging.getLogger(__name__)
 RETRY = "Something went wrong, you should retry later."
-CHAIN_PARAM = OpenApiParameter("chainId", int, required=True, description="the chain's id")
 
 
 def ok(**data) -> Response:
@@ -70,13 +87,22 @@ class MarketView(APIView):
 
 
 class VersionView(MarketView):
-    @extend_schema(summary="The API's version", responses={200: dict})
+    @extend_schema(
+        operation_id="version",
+        summary="The API's version",
+        responses={200: envelope("Version", {"version": serializers.CharField()})},
+    )
     def get(self, request):
         return ok(version=settings.MARKET_API_VERSION)
 
 
 class MetricsView(MarketView):
-    @extend_schema(summary="Indexing progress and open order counts", parameters=[CHAIN_PARAM])
+    @extend_schema(
+        operation_id="metrics",
+        summary="Indexing progress and open order counts",
+        parameters=[CHAIN],
+        responses={200: OBJECT, **ANSWERS},
+    )
     def get(self, request):
         chain_id = self.chain(Query(request.query_params))
         return ok(**book.metrics(chain_id=chain_id))
@@ -84,8 +110,10 @@ class MetricsView(MarketView):
 
 class ChallengeView(MarketView):
     @extend_schema(
+        operation_id="challenge",
         summary="A single-use EIP-712 challenge to sign for POST and PUT",
-        parameters=[CHAIN_PARAM, OpenApiParameter("address", str, required=True)],
+        parameters=[CHAIN, param("address", str, ADDRESS, required=True)],
+        responses={200: envelope("Challenge", {"data": serializers.DictField()}), **ANSWERS},
     )
     def get(self, request):
         query = Query(request.query_params)
@@ -95,28 +123,53 @@ class ChallengeView(MarketView):
 
 
 class CategoriesView(MarketView):
-    @extend_schema(summary="Categories, workClockTimeRef ascending", parameters=[CHAIN_PARAM])
+    @extend_schema(
+        operation_id="categories_list",
+        summary="Categories, workClockTimeRef ascending",
+        parameters=[
+            CHAIN,
+            param("minWorkClockTimeRef", int),
+            param("maxWorkClockTimeRef", int),
+            *PAGING,
+        ],
+        responses={200: page("CategoriesPage", "categories"), **ANSWERS},
+    )
     def get(self, request):
         query = Query(request.query_params)
         return ok(**book.categories_page(chain_id=self.chain(query), query=query))
 
 
 class CategoryView(MarketView):
-    @extend_schema(summary="One category", parameters=[CHAIN_PARAM])
+    @extend_schema(
+        operation_id="category_get",
+        summary="One category",
+        parameters=[CHAIN],
+        responses={200: OBJECT, **ANSWERS},
+    )
     def get(self, request, catid: int):
         chain_id = self.chain(Query(request.query_params))
         return ok(**book.category_get(chain_id=chain_id, catid=catid))
 
 
 class DealsView(MarketView):
-    @extend_schema(summary="Deals, newest first", parameters=[CHAIN_PARAM])
+    @extend_schema(
+        operation_id="deals_list",
+        summary="Deals, newest first",
+        parameters=[CHAIN, *DEAL_PARAMS, *PAGING],
+        responses={200: page("DealsPage", "deals"), **ANSWERS},
+    )
     def get(self, request):
         query = Query(request.query_params)
         return ok(**book.deals_page(chain_id=self.chain(query), query=query))
 
 
 class DealView(MarketView):
-    @extend_schema(summary="One deal", parameters=[CHAIN_PARAM])
+    @extend_schema(
+        operation_id="deal_get",
+        summary="One deal",
+        parameters=[CHAIN],
+        responses={200: OBJECT, **ANSWERS},
+    )
     def get(self, request, dealid: str):
         chain_id = self.chain(Query(request.query_params))
         return ok(**book.deal_get(chain_id=chain_id, dealid=dealid))
@@ -124,7 +177,10 @@ class DealView(MarketView):
 
 class OhlcView(MarketView):
     @extend_schema(
-        summary="Last 100 deals of a category as [time, price, volume]", parameters=[CHAIN_PARAM]
+        operation_id="ohlc",
+        summary="Last 100 deals of a category as [time, price, volume]",
+        parameters=[CHAIN, param("category", int, required=True)],
+        responses={200: envelope("Ohlc", {"ohlc": serializers.ListField()}), **ANSWERS},
     )
     def get(self, request):
         query = Query(request.query_params)
@@ -136,14 +192,10 @@ class OhlcView(MarketView):
 class OrdersView(MarketView):
     kind = ""
 
-    @extend_schema(summary="The open orders of a book, best first", parameters=[CHAIN_PARAM])
     def get(self, request):
         query = Query(request.query_params)
         return ok(**book.orders_page(chain_id=self.chain(query), kind=self.kind, query=query))
 
-    @extend_schema(
-        summary="Publish a signed order (challenge authorization)", parameters=[CHAIN_PARAM]
-    )
     def post(self, request):
         chain_id = self.chain(Query(request.query_params))
         authorized = authorization_use(
@@ -155,10 +207,6 @@ class OrdersView(MarketView):
         )
         return ok(published=book.order_json(published))
 
-    @extend_schema(
-        summary="Unpublish orders by hash, the last one, or all (challenge authorization)",
-        parameters=[CHAIN_PARAM],
-    )
     def put(self, request):
         chain_id = self.chain(Query(request.query_params))
         authorized = authorization_use(
@@ -173,7 +221,47 @@ class OrdersView(MarketView):
 class OrderView(MarketView):
     kind = ""
 
-    @extend_schema(summary="One order by hash, whatever its status", parameters=[CHAIN_PARAM])
     def get(self, request, order_hash: str):
         chain_id = self.chain(Query(request.query_params))
         return ok(**book.order_lookup(chain_id=chain_id, kind=self.kind, order_hash=order_hash))
+
+
+def orders_views(kind: str) -> tuple[type, type]:
+    """The list/publish/unpublish view and the lookup view of one order kind, documented."""
+    book = extend_schema_view(
+        get=extend_schema(
+            operation_id=f"{kind}s_list",
+            summary=f"Open {kind}s, best first",
+            parameters=[CHAIN, *BOOK_PARAMS[kind], *COMMON_BOOK, *PAGING],
+            responses={200: page(f"{kind}Page", "orders", order_schema), **ANSWERS},
+        ),
+        post=extend_schema(
+            operation_id=f"{kind}s_publish",
+            summary=f"Publish a signed {kind}",
+            parameters=[CHAIN, AUTH],
+            request=PUBLISH_BODY,
+            responses={200: envelope(f"{kind}Published", {"published": order_schema()}), **ANSWERS},
+        ),
+        put=extend_schema(
+            operation_id=f"{kind}s_unpublish",
+            summary=f"Unpublish {kind}s by hash, the last one, or all for a resource",
+            parameters=[CHAIN, AUTH],
+            request=UNPUBLISH_BODY,
+            responses={
+                200: envelope(
+                    f"{kind}Unpublished",
+                    {"unpublished": serializers.ListField(child=serializers.CharField())},
+                ),
+                **ANSWERS,
+            },
+        ),
+    )(type(f"{kind.capitalize()}sView", (OrdersView,), {"kind": kind}))
+    lookup = extend_schema_view(
+        get=extend_schema(
+            operation_id=f"{kind}_get",
+            summary=f"One {kind} by hash, whatever its status",
+            parameters=[CHAIN],
+            responses={200: order_schema(), **ANSWERS},
+        )
+    )(type(f"{kind.capitalize()}View", (OrderView,), {"kind": kind}))
+    return book, lookup

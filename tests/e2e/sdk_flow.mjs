@@ -11,6 +11,7 @@
 //   A1..A5, U1..U3: app orders of the SDK-deployed app; D1..D4: dataset orders of the
 //   SDK-deployed dataset; W1..W6: workerpool orders of the SDK-deployed workerpool;
 //   R1..R5, R7: request orders of `requester` (R5: of `requester2`).
+import { JsonRpcProvider, Wallet } from 'ethers';
 import { IExec, utils } from 'iexec';
 
 const env = (name, fallback) => {
@@ -29,9 +30,12 @@ const ANY = 'any';
 const NULL_ADDRESS = utils.NULL_ADDRESS;
 const RLC = 10n ** 9n;
 
+// The SDK's own utils.getSignerFromPrivateKey(rpc, key) works too, but its ethers provider caches
+// identical JSON-RPC answers for 250 ms: two transactions of one wallet within 250 ms on an
+// automining anvil get the same nonce ("nonce too low"). Same signer, cache off.
 const sdkFor = (key) =>
   new IExec(
-    { ethProvider: utils.getSignerFromPrivateKey(config.rpc, key) },
+    { ethProvider: new Wallet(key, new JsonRpcProvider(config.rpc, undefined, { cacheTimeout: -1, pollingInterval: 100 })) },
     { hubAddress: config.hub, iexecGatewayURL: config.gateway },
   );
 const funder = sdkFor(env('E2E_FUNDER_KEY'));

@@ -72,6 +72,12 @@ def _match(market, orders):
     return match_orders(market.requesters[0], book)
 
 
+def _reorg_from(devnet, block_number: int):
+    """Replace every block from `block_number` to the head with empty ones. (A send may mine
+    one more block after its transaction's, so a fixed depth would not always reach it.)"""
+    devnet.rpc("anvil_reorg", [devnet.head() - block_number + 1, []])
+
+
 def _state(order_hash):
     order = Order.objects.get(order_hash=order_hash)
     return order.status, order.remaining
@@ -145,10 +151,11 @@ def test_stake_drop_kills_uncovered_orders(api, market):
 
 def test_reorg_undoing_a_match_brings_orders_back(api, market):
     orders, hashes = _publish_deal_orders(api, market, salt=5)
+    matched_at = market.devnet.head()
     _match(market, orders)
     market.devnet.index()
     assert _state(hashes["requestorder"]) == ("filled", 0)
-    market.devnet.rpc("anvil_reorg", [3, []])
+    _reorg_from(market.devnet, matched_at + 1)
     market.devnet.index()
     assert _state(hashes["requestorder"]) == ("open", 1)
     assert _state(hashes["apporder"]) == ("open", 3)
@@ -157,10 +164,12 @@ def test_reorg_undoing_a_match_brings_orders_back(api, market):
 
 def test_reorg_undoing_a_cancel_brings_the_order_back(api, market):
     orders, hashes = _publish_deal_orders(api, market, salt=6)
-    market.pools["alpha"].scheduler.manage("workerpoolorder", orders["workerpoolorder"], CLOSE)
+    receipt = market.pools["alpha"].scheduler.manage(
+        "workerpoolorder", orders["workerpoolorder"], CLOSE
+    )
     market.devnet.index()
     assert _state(hashes["workerpoolorder"]) == ("canceled", 0)
-    market.devnet.rpc("anvil_reorg", [1, []])
+    _reorg_from(market.devnet, int(receipt["blockNumber"], 16))
     market.devnet.index()
     assert _state(hashes["workerpoolorder"]) == ("open", 4)
 

@@ -203,15 +203,16 @@ class Actor:
     def withdraw(self, amount: int):
         self.send(self.chain.hub, "withdraw", amount)
 
-    def manage(self, kind: str, order: dict, operation: int):
-        """Close (or presign) one of this actor's orders on chain with a direct call."""
+    def manage(self, kind: str, order: dict, operation: int) -> dict:
+        """Close (or presign) one of this actor's orders on chain with a direct call; the
+        receipt."""
         function = {
             "apporder": "manageAppOrder",
             "datasetorder": "manageDatasetOrder",
             "workerpoolorder": "manageWorkerpoolOrder",
             "requestorder": "manageRequestOrder",
         }[kind]
-        self.send(
+        return self.send(
             self.chain.hub, function, (order_as_tuple(kind=kind, order=order), operation, b"")
         )
 

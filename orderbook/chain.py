@@ -21,10 +21,10 @@ from orderbook.parsing import OrderInvalid, order_parse
 from orderbook.serialize import deal_json
 from orderbook.services import (
     ASSET_KIND,
-    WORKERPOOL_LOCK_PERCENT,
     live_order_event,
     order_columns,
     requests_recheck,
+    stake_needed,
 )
 
 log = logging.getLogger(__name__)
@@ -198,22 +198,13 @@ def _status(order: Order, used: int, owners: dict, stakes: dict, closed: set) ->
         if owner is not None and owner != order.signer:
             return Order.DEAD, f"owner changed: {asset} now belongs to {owner}"
     stake = stakes.get(order.signer, 0)
-    need = _stake_needed(order, remaining)
+    need = stake_needed(kind=order.kind, order=order.order, remaining=remaining)
     if need and stake < need:
         return (
             Order.DEAD,
             f"stake too low: {order.signer} has {stake} nRLC, the order needs {need} nRLC",
         )
     return Order.OPEN, ""
-
-
-def _stake_needed(order: Order, remaining: int) -> int:
-    o = order.order
-    if order.kind == "workerpoolorder":
-        return o["workerpoolprice"] * WORKERPOOL_LOCK_PERCENT // 100 * remaining
-    if order.kind == "requestorder":
-        return (o["appmaxprice"] + o["datasetmaxprice"] + o["workerpoolmaxprice"]) * remaining
-    return 0
 
 
 def _entering_order(ctx: BatchContext, event) -> tuple[str, dict] | None:

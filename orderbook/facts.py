@@ -71,14 +71,25 @@ class AssetFacts:
 
 
 def assets_owner(*, chain: int, kind: str, addresses: list[str]) -> dict[str, AssetFacts]:
-    """Registration and owner of assets of one kind, from the index if current, else the node."""
+    """Registration and owner of assets of one kind, from the index if current, else the node.
+
+    An asset missing from a current index is asked of the node all the same: it may have been
+    created in a block the indexer has not polled yet."""
+    facts = {}
     if index_is_current(chain=chain):
         owners = dict(
             ASSET_MODELS[kind]
             .objects.filter(chain_id=chain, address__in=addresses)
             .values_list("address", "owner")
         )
-        return {a: AssetFacts(a in owners, owners.get(a)) for a in addresses}
+        facts = {a: AssetFacts(True, o) for a, o in owners.items()}
+    unknown = [a for a in addresses if a not in facts]
+    if unknown:
+        facts.update(_assets_owner_on_chain(kind=kind, addresses=unknown))
+    return facts
+
+
+def _assets_owner_on_chain(*, kind: str, addresses: list[str]) -> dict[str, AssetFacts]:
     reader = chain_reader()
     registry = registries()[kind]
     known = reader.many([Call(registry, REGISTRY["isRegistered"], (a,)) for a in addresses])
@@ -89,9 +100,10 @@ def assets_owner(*, chain: int, kind: str, addresses: list[str]) -> dict[str, As
     return facts
 
 
-def stakes(*, chain: int, addresses: list[str]) -> dict[str, int]:
+def stakes(*, chain: int, addresses: list[str], from_chain: bool = False) -> dict[str, int]:
+    """Stakes from the index if current (unless `from_chain`), else from the node."""
     addresses = list(dict.fromkeys(addresses))
-    if index_is_current(chain=chain):
+    if not from_chain and index_is_current(chain=chain):
         known = dict(
             Account.objects.filter(chain_id=chain, address__in=addresses).values_list(
                 "address", "stake"

@@ -130,20 +130,31 @@ def requests_recheck(*, chain_id: int, apps: set[str], datasets: set[str]) -> li
     return dead
 
 
-def _stake_check(*, chain_id: int, kind: str, order: dict, signer: str, remaining: int):
-    stake = facts.stakes(chain=chain_id, addresses=[signer])[signer]
+def stake_needed(*, kind: str, order: dict, remaining: int) -> int:
     if kind == "workerpoolorder":
-        if stake < order["workerpoolprice"] * WORKERPOOL_LOCK_PERCENT // 100 * remaining:
-            raise Refused("workerpool owner's stake is too low to cover required workerpool lock")
-    elif kind == "requestorder":
-        cost = (
-            order["appmaxprice"] + order["datasetmaxprice"] + order["workerpoolmaxprice"]
-        ) * remaining
-        if stake < cost:
-            raise Refused(
-                "requester stake is too low to cover requestorder payment, "
-                f"minimum stake required is {cost} nRLC"
-            )
+        return order["workerpoolprice"] * WORKERPOOL_LOCK_PERCENT // 100 * remaining
+    if kind == "requestorder":
+        prices = order["appmaxprice"] + order["datasetmaxprice"] + order["workerpoolmaxprice"]
+        return prices * remaining
+    return 0
+
+
+def _stake_check(*, chain_id: int, kind: str, order: dict, signer: str, remaining: int):
+    need = stake_needed(kind=kind, order=order, remaining=remaining)
+    if not need:
+        return
+    stake = facts.stakes(chain=chain_id, addresses=[signer])[signer]
+    if stake < need:
+        # The index may lag a deposit made a block ago: only the node may refuse.
+        stake = facts.stakes(chain=chain_id, addresses=[signer], from_chain=True)[signer]
+    if stake >= need:
+        return
+    if kind == "workerpoolorder":
+        raise Refused("workerpool owner's stake is too low to cover required workerpool lock")
+    raise Refused(
+        "requester stake is too low to cover requestorder payment, "
+        f"minimum stake required is {need} nRLC"
+    )
 
 
 def order_columns(*, kind: str, order: dict) -> dict:

@@ -3,6 +3,7 @@
 import os
 import subprocess
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 from django.db import connection
@@ -74,3 +75,74 @@ def serve(*, env: dict, timeout: float = 30) -> tuple[subprocess.Popen, str]:
             time.sleep(0.2)
     process.kill()
     raise RuntimeError(f"the server did not start: {process.stderr.read().decode()[-2000:]}")
+
+
+def process_stop(process: subprocess.Popen):
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(5)
+
+
+@contextmanager
+def running_stack(*, devnet, logs_dir: Path, **env_extra):
+    """The web server (daphne) and a following indexer on the test database, once the server
+    answers and the indexer has reached the chain's head. Yields (base URL, {name: log file})."""
+    import json
+    import time
+    import urllib.request
+
+    from marketplace.models import IndexerCursor
+
+    env = command_env(devnet, **env_extra)
+    port = free_port()
+    logs = {name: open(logs_dir / f"{name}.log", "w+b") for name in ("server", "indexer")}  # noqa: SIM115
+    processes = {}
+    try:
+        processes["server"] = subprocess.Popen(
+            [str(Path(sys.executable).parent / "daphne"), "-b", "127.0.0.1", "-p", str(port),
+             "marketplace.asgi:application"],
+            cwd=ROOT, env=env, stdout=logs["server"], stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        processes["indexer"] = subprocess.Popen(
+            [sys.executable, str(ROOT / "manage.py"), "index", "--follow", "--quiet"],
+            cwd=ROOT, env=env, stdout=logs["indexer"], stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            for name, process in processes.items():
+                if process.poll() is not None:
+                    logs[name].seek(0)
+                    raise RuntimeError(f"the {name} exited:\n{logs[name].read().decode()}")
+            try:
+                with urllib.request.urlopen(f"{url}/version", timeout=5) as answer:
+                    if json.loads(answer.read())["ok"]:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("the web server did not answer")
+            time.sleep(0.2)
+        head = devnet.head()
+        while not IndexerCursor.objects.filter(block_number__gte=head).exists():
+            if time.monotonic() > deadline:
+                raise RuntimeError("the indexer did not catch up with the chain")
+            time.sleep(0.2)
+        yield url, logs
+    finally:
+        for process in reversed(processes.values()):
+            process_stop(process)
+        for log in logs.values():
+            log.close()
+
+
+def log_tails(logs: dict) -> str:
+    tails = []
+    for name, log in logs.items():
+        log.seek(0)
+        tails.append(f"--- {name} log (tail) ---\n{log.read().decode()[-3000:]}")
+    return "\n".join(tails)

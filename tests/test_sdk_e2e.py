@@ -13,10 +13,7 @@ import json
 import os
 import re
 import shutil
-import signal
-import socket
 import subprocess
-import sys
 import time
 import urllib.request
 from pathlib import Path
@@ -24,9 +21,8 @@ from pathlib import Path
 import pytest
 from eth_utils import keccak, to_checksum_address
 
-from marketplace.models import IndexerCursor
 from marketplace.simulation.actors import Chain, dev_key
-from tests.processes import ROOT, command_env
+from tests.processes import ROOT, log_tails, running_stack
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -64,22 +60,6 @@ def sdk_installed():
     return node
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _stop(process: subprocess.Popen):
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(5)
-
-
 def _get_json(url: str) -> dict:
     with urllib.request.urlopen(url, timeout=10) as answer:
         return json.loads(answer.read())
@@ -88,46 +68,8 @@ def _get_json(url: str) -> dict:
 @pytest.fixture
 def stack(market_devnet, tmp_path):
     """The market API server (daphne) and a following indexer, both on the test database."""
-    env = command_env(market_devnet)
-    port = _free_port()
-    logs = {name: open(tmp_path / f"{name}.log", "w+b") for name in ("server", "indexer")}  # noqa: SIM115
-    processes = []
-    try:
-        server = subprocess.Popen(
-            [str(Path(sys.executable).parent / "daphne"), "-b", "127.0.0.1", "-p", str(port),
-             "marketplace.asgi:application"],
-            cwd=ROOT, env=env, stdout=logs["server"], stderr=subprocess.STDOUT,
-        )  # fmt: skip
-        processes.append(server)
-        indexer = subprocess.Popen(
-            [sys.executable, str(ROOT / "manage.py"), "index", "--follow", "--quiet"],
-            cwd=ROOT, env=env, stdout=logs["indexer"], stderr=subprocess.STDOUT,
-        )  # fmt: skip
-        processes.append(indexer)
-        gateway = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while True:
-            for process, name in ((server, "server"), (indexer, "indexer")):
-                if process.poll() is not None:
-                    logs[name].seek(0)
-                    pytest.fail(f"the {name} exited:\n{logs[name].read().decode()}")
-            try:
-                if _get_json(f"{gateway}/version")["ok"]:
-                    break
-            except OSError:
-                pass
-            assert time.monotonic() < deadline, "the market API server did not answer"
-            time.sleep(0.2)
-        head = market_devnet.head()
-        while not IndexerCursor.objects.filter(block_number__gte=head).exists():
-            assert time.monotonic() < deadline, "the indexer did not catch up with the chain"
-            time.sleep(0.2)
+    with running_stack(devnet=market_devnet, logs_dir=tmp_path) as (gateway, logs):
         yield gateway, logs
-    finally:
-        for process in reversed(processes):
-            _stop(process)
-        for log in logs.values():
-            log.close()
 
 
 def _run_flow(node: str, devnet, gateway: str, logs, saved: Path) -> dict:
@@ -149,11 +91,7 @@ def _run_flow(node: str, devnet, gateway: str, logs, saved: Path) -> dict:
         timeout=180,
     )  # fmt: skip
     if done.returncode != 0:
-        tails = []
-        for name, log in logs.items():
-            log.seek(0)
-            tails.append(f"--- {name} log (tail) ---\n{log.read().decode()[-3000:]}")
-        pytest.fail(f"sdk_flow.mjs failed:\n{done.stderr}\n" + "\n".join(tails))
+        pytest.fail(f"sdk_flow.mjs failed:\n{done.stderr}\n{log_tails(logs)}")
     saved.write_text(done.stdout)  # kept with the server's and indexer's logs
     return json.loads(done.stdout)
 
@@ -326,7 +264,7 @@ def test_sdk_against_market_api_and_chain(sdk_installed, market_devnet, stack, t
         ),
     }
 
-    # Matches: the API's remaining and status follow the chain (volume − viewConsumed).
+    # Matches: the API's remaining and status follow the chain (volume - viewConsumed).
     first, second = out["matches"]
     assert (first["volume"], second["volume"]) == ("1", "1")
     consumed = {

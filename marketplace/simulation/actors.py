@@ -313,9 +313,11 @@ class Scheduler(Actor):
         self.send(self.chain.hub, "initialize", dealid, idx)
         return taskid_of(dealid, idx)
 
-    def initialize_all(self, dealid: bytes, count: int) -> list[bytes]:
-        self.send(self.chain.hub, "initializeArray", [dealid] * count, list(range(count)))
-        return [taskid_of(dealid, idx) for idx in range(count)]
+    def initialize_all(self, dealid: bytes, count: int, *, first: int = 0) -> list[bytes]:
+        """The tasks of a deal of `count` tasks whose first index is `first` (its botFirst)."""
+        indices = list(range(first, first + count))
+        self.send(self.chain.hub, "initializeArray", [dealid] * count, indices)
+        return [taskid_of(dealid, idx) for idx in indices]
 
     def authorize(self, worker: "Worker", taskid: bytes, enclave: str = ZERO_ADDRESS) -> bytes:
         """The scheduler's go-ahead for one worker (and enclave) on one task."""

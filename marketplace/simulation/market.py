@@ -5,6 +5,10 @@ that a cycle through SCENARIOS walks tasks through every PoCo state and emits ev
 indexer handles. Two scenarios move the chain clock (reopen, claim); a deal's tasks are always
 finished before the next one starts, so no other task is caught by a time jump.
 
+With a gateway (the market API of a running server) the actors trade as real clients do: sellers
+publish their orders, requesters pick the best ones from the books, publish request orders (and
+bids under the asks, which stay open) and match, then follow the deal until it is indexed.
+
 Nothing is stored off-chain: setup() finds the actors' apps, datasets and pools again from the
 registries (their addresses are CREATE2 of owner and arguments) and only tops up what is missing.
 """
@@ -18,7 +22,7 @@ from dataclasses import dataclass
 
 from eth_utils import keccak
 
-from marketplace.chain.orders import order_as_tuple
+from marketplace.chain.orders import order_as_tuple, order_hash
 from marketplace.simulation.actors import (
     CLOSE,
     NO_TAG,
@@ -38,6 +42,7 @@ from marketplace.simulation.actors import (
     empty_dataset_order,
     match_orders,
 )
+from marketplace.simulation.gateway import Gateway
 
 logger = logging.getLogger(__name__)
 
@@ -82,6 +87,9 @@ MRENCLAVE = json.dumps(
     }
 ).encode()
 MAX_CONSECUTIVE_FAILURES = 3
+APP_PRICES = (0, RLC // 10, RLC // 2)
+BID_CHANCE = 0.5  # with a gateway: after a deal, how often a requester also posts a low bid
+BOOK_KEEP = 12  # open orders an actor keeps per kind on the books (the API allows 50)
 
 
 @dataclass
@@ -103,8 +111,11 @@ class Pool:
 
 
 class Market:
-    def __init__(self, *, rpc_url: str, deployment: dict, seed: int = 0):
+    def __init__(
+        self, *, rpc_url: str, deployment: dict, seed: int = 0, gateway: Gateway | None = None
+    ):
         self.chain = Chain(rpc_url=rpc_url, deployment=deployment)
+        self.gateway = gateway
         self.funder = deployment["owner"]
         self.seed = seed
         self.rng = random.Random(seed)
@@ -196,6 +207,10 @@ class Market:
         if not self.apps:
             self.setup()
         dealid, taskids = getattr(self, f"_scenario_{scenario}")()
+        if self.gateway is not None:
+            if self.rng.random() < BID_CHANCE:
+                self.bid()
+            self.bids_take()
         return {
             "scenario": scenario,
             "dealid": "0x" + dealid.hex(),
@@ -241,7 +256,7 @@ class Market:
         """Trust 1: initialize, contribute (consensus), reveal, finalize."""
         pool, requester = self.pools["alpha"], self.requesters[0]
         orders = self._orders(pool=pool, requester=requester, category=self._category())
-        dealid = match_orders(requester, orders)
+        dealid = self._match(requester, orders)
         taskid = pool.scheduler.initialize(dealid, 0)
         self._complete(pool, taskid, workers=self._shuffled(pool.honest))
         return dealid, [taskid]
@@ -250,7 +265,7 @@ class Market:
         """Trust 1 in one transaction (contributeAndFinalize); the deal is paid by a sponsor."""
         pool, requester = self.pools["beta"], self.requesters[0]
         orders = self._orders(pool=pool, requester=requester, category=self._category())
-        dealid = match_orders(self.sponsor, orders, sponsored=True)
+        dealid = self._match(self.sponsor, orders, sponsored=True)
         taskid = pool.scheduler.initialize(dealid, 0)
         worker = self.rng.choice(pool.workers)
         worker.contribute_and_finalize(
@@ -266,7 +281,7 @@ class Market:
         finalize rewards them (AccurateContribution) and seizes the faulty stake."""
         pool, requester = self.pools["alpha"], self.requesters[0]
         orders = self._orders(pool=pool, requester=requester, trust=3, category=self._category())
-        dealid = match_orders(requester, orders)
+        dealid = self._match(requester, orders)
         taskid = pool.scheduler.initialize(dealid, 0)
         self._contribute(pool, pool.faulty, taskid, self._digest())
         self._complete(pool, taskid, workers=self._shuffled(pool.honest))
@@ -278,7 +293,7 @@ class Market:
         orders = self._orders(
             pool=pool, requester=requester, volume=2, dataset=True, category=self._category()
         )
-        dealid = match_orders(requester, orders)
+        dealid = self._match(requester, orders)
         taskids = pool.scheduler.initialize_all(dealid, 2)
         for taskid in taskids:
             self._complete(pool, taskid, workers=self._shuffled(pool.workers))
@@ -291,7 +306,7 @@ class Market:
         orders = self._orders(
             pool=pool, requester=requester, app="tee", tag=TEE_TAG, category=self._category()
         )
-        dealid = match_orders(requester, orders)
+        dealid = self._match(requester, orders)
         taskid = pool.scheduler.initialize(dealid, 0)
         self._complete(pool, taskid, workers=self._shuffled(pool.honest), tee=True)
         return dealid, [taskid]
@@ -301,7 +316,7 @@ class Market:
         reopens; other workers then reach a new consensus and the task completes."""
         pool, requester = self.pools["alpha"], self.requesters[1]
         orders = self._orders(pool=pool, requester=requester, trust=3, category=XS)
-        dealid = match_orders(requester, orders)
+        dealid = self._match(requester, orders)
         taskid = pool.scheduler.initialize(dealid, 0)
         workers = self._shuffled(pool.honest)
         silent = self._reach_consensus(pool, taskid, self._digest(), workers)
@@ -316,7 +331,7 @@ class Market:
         requester withdraws part of the refund."""
         pool, requester = self.pools["beta"], self.requesters[1]
         orders = self._orders(pool=pool, requester=requester, volume=2, category=XS)
-        dealid = match_orders(requester, orders)
+        dealid = self._match(requester, orders)
         taskids = pool.scheduler.initialize_all(dealid, 2)
         self._contribute(pool, self.rng.choice(pool.workers), taskids[0], self._digest())
         deadline = max(self.chain.task(taskid).finalDeadline for taskid in taskids)
@@ -330,7 +345,7 @@ class Market:
         """A deal on the private pool, whose orders only its one customer can match."""
         pool = self.pools["private"]
         orders = self._orders(pool=pool, requester=pool.customer, category=self._category())
-        dealid = match_orders(pool.customer, orders)
+        dealid = self._match(pool.customer, orders)
         taskid = pool.scheduler.initialize(dealid, 0)
         self._complete(pool, taskid, workers=self._shuffled(pool.workers))
         return dealid, [taskid]
@@ -345,7 +360,7 @@ class Market:
         developer.send(hub, "broadcastAppOrder", _tuple("apporder", orders))
         pool.scheduler.manage("workerpoolorder", orders["workerpoolorder"], SIGN)
         requester.send(hub, "broadcastRequestOrder", _tuple("requestorder", orders))
-        dealid = match_orders(requester, orders)
+        dealid = self._match(requester, orders)
         taskid = pool.scheduler.initialize(dealid, 0)
         self._complete(pool, taskid, workers=self._shuffled(pool.honest))
         developer.manage("apporder", orders["apporder"], CLOSE)
@@ -372,11 +387,17 @@ class Market:
         spare: int = 0,
     ) -> dict:
         """The four orders of one deal of `volume` tasks; the app and workerpool orders offer
-        `spare` more than the deal takes (left open, as on a real orderbook)."""
+        `spare` more than the deal takes (left open, as on a real orderbook).
+
+        With a gateway, the sellers publish their orders and the requester picks the best ones
+        from the books (which may be older offers), then publishes its request order."""
         developer = self.developers[0 if app == "docker" else 1]
-        app_price = self.rng.choice((0, RLC // 10, RLC // 2))
+        app_price = self.rng.choice(APP_PRICES)
         pool_price = self.rng.randint(1, 8) * RLC // 4
         data_price = RLC // 5
+        through_book = self.gateway is not None and not presigned
+        if through_book:
+            spare = max(spare, self.rng.randint(1, 4))
         orders = {
             "apporder": developer.app_order(
                 app=self.apps[app], price=app_price, volume=volume + spare, tag=tag,
@@ -393,6 +414,18 @@ class Market:
             orders["datasetorder"] = self.provider.dataset_order(
                 dataset=self.dataset, price=data_price, volume=volume, tag=NO_TAG, salt=self._salt()
             )
+        if through_book:
+            self._offer(developer, "apporder", orders["apporder"])
+            self._offer(pool.scheduler, "workerpoolorder", orders["workerpoolorder"])
+            if dataset:
+                self._offer(self.provider, "datasetorder", orders["datasetorder"])
+            orders = self._best_offers(
+                pool=pool, requester=requester, app=self.apps[app], dataset=dataset,
+                volume=volume, trust=trust, category=category, tag=tag,
+            )  # fmt: skip
+            app_price = orders["apporder"]["appprice"]
+            pool_price = orders["workerpoolorder"]["workerpoolprice"]
+            data_price = orders["datasetorder"]["datasetprice"]
         orders["requestorder"] = requester.request_order(
             app=self.apps[app],
             appmaxprice=app_price,
@@ -406,7 +439,145 @@ class Market:
             params=json.dumps({"iexec_args": f"--size {self.rng.randint(1, 99)}"}),
             salt=self._salt(),
         )
+        if through_book:
+            self._offer(requester, "requestorder", orders["requestorder"])
         return orders
+
+    # --- the books, through the market API -----------------------------------------------------
+
+    def _offer(self, actor: Actor, kind: str, order: dict):
+        """Publish an order, first withdrawing the actor's oldest ones beyond BOOK_KEEP, as a
+        seller tidying its offers would (the API caps open orders per signer)."""
+        mine = self.gateway.own_orders(kind=kind, signer=actor.address)
+        mine.sort(key=lambda o: o["publicationTimestamp"])
+        for old in mine[: max(0, len(mine) - BOOK_KEEP + 1)]:
+            self.gateway.unpublish(kind=kind, order_hash=old["orderHash"], key=actor.key)
+        self.gateway.publish(kind=kind, order=order, key=actor.key)
+
+    def _best_offers(
+        self,
+        *,
+        pool: Pool,
+        requester: Requester,
+        app: str,
+        dataset: bool,
+        volume: int,
+        trust: int,
+        category: int,
+        tag: str,
+    ) -> dict:
+        """The cheapest app, dataset and workerpool orders this request can be matched with."""
+        common = {"requester": requester.address, "minVolume": volume}
+        if int(tag, 16):
+            common["minTag"] = tag
+        found = {
+            "apporder": self._best("apporder", app=app, workerpool=pool.address, **common),
+            "workerpoolorder": self._best(
+                "workerpoolorder",
+                workerpool=pool.address,
+                category=category,
+                minTrust=trust,
+                app=app,
+                **({"dataset": self.dataset} if dataset else {}),
+                **common,
+            ),
+            "datasetorder": empty_dataset_order(),
+        }
+        if dataset:
+            found["datasetorder"] = self._best(
+                "datasetorder", dataset=self.dataset, app=app, workerpool=pool.address, **common
+            )
+        return found
+
+    def _best(self, kind: str, **filters) -> dict:
+        book = self.gateway.book(kind=kind, **filters)
+        if not book:
+            raise RuntimeError(f"the {kind} book is empty for {filters}")
+        return book[0]["order"]
+
+    def _match(self, sender: Actor, orders: dict, *, sponsored: bool = False) -> bytes:
+        """matchOrders; with a gateway, then wait until the server has indexed the deal, as a
+        client following its purchase: the next deal reads books that account for this one."""
+        dealid = match_orders(sender, orders, sponsored=sponsored)
+        if self.gateway is None:
+            return dealid
+        request_hash = order_hash(
+            kind="requestorder", order=orders["requestorder"], domain=self.chain.domain
+        )
+        deal = self.gateway.deal_wait(request_hash=request_hash)
+        if deal["dealid"] != "0x" + dealid.hex():
+            raise RuntimeError(f"the server lists deal {deal['dealid']} for 0x{dealid.hex()}")
+        return dealid
+
+    def bid(self):
+        """A request order priced under the category's cheapest ask, left open: the buy side
+        of the book."""
+        requester = self.rng.choice(self.requesters)
+        app = self.gateway.book(kind="apporder", app=self.apps["docker"])
+        if not app:
+            return
+        category = self._category()
+        asks = self.gateway.book(kind="workerpoolorder", category=category)
+        floor = asks[0]["order"]["workerpoolprice"] if asks else RLC // 4
+        order = requester.request_order(
+            app=self.apps["docker"],
+            # Room above the best app price, so the bid outlives the app order it first saw.
+            appmaxprice=max(APP_PRICES[-1], app[0]["order"]["appprice"]),
+            workerpoolmaxprice=floor * self.rng.randint(2, 8) // 10,
+            volume=self.rng.randint(1, 5),
+            tag=NO_TAG,
+            category=category,
+            trust=1,
+            params=json.dumps({"iexec_args": f"--size {self.rng.randint(1, 99)}"}),
+            salt=self._salt(),
+        )
+        self._offer(requester, "requestorder", order)
+
+    def bids_take(self, *, at_most: int = 10) -> list[bytes]:
+        """Schedulers match every bid that a public ask now covers (as iExec schedulers watch
+        the request book) and run its tasks; the book is left uncrossed. The dealids."""
+        dealids = []
+        for _ in range(at_most):
+            taken = self._bid_take()
+            if taken is None:
+                break
+            dealids.append(taken)
+        return dealids
+
+    def _bid_take(self) -> bytes | None:
+        pools = {pool.address: pool for pool in self.pools.values()}
+        for bid in self.gateway.book(kind="requestorder"):
+            request = bid["order"]
+            filters = {"requester": request["requester"], "minVolume": 1}
+            asks = self.gateway.book(
+                kind="workerpoolorder",
+                category=request["category"],
+                minTrust=request["trust"],
+                app=request["app"],
+                **filters,
+            )
+            if not asks or asks[0]["order"]["workerpoolprice"] > request["workerpoolmaxprice"]:
+                continue
+            ask = asks[0]["order"]
+            apps = self.gateway.book(
+                kind="apporder", app=request["app"], workerpool=ask["workerpool"], **filters
+            )
+            if not apps or apps[0]["order"]["appprice"] > request["appmaxprice"]:
+                continue
+            pool = pools[ask["workerpool"]]
+            orders = {
+                "apporder": apps[0]["order"],
+                "datasetorder": empty_dataset_order(),
+                "workerpoolorder": ask,
+                "requestorder": request,
+            }
+            dealid = self._match(pool.scheduler, orders)
+            deal = self.chain.view(self.chain.hub, "viewDeal", dealid)
+            taskids = pool.scheduler.initialize_all(dealid, deal.botSize, first=deal.botFirst)
+            for taskid in taskids:
+                self._complete(pool, taskid, workers=self._shuffled(pool.honest))
+            return dealid
+        return None
 
     def _salt(self) -> str:
         self._salts += 1

@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand
 
 from marketplace.chain.devchain import devchain_read
 from marketplace.simulation import SCENARIOS, Market
+from marketplace.simulation.gateway import Gateway
 
 
 class Command(BaseCommand):
@@ -23,10 +24,20 @@ class Command(BaseCommand):
             "--forever", action="store_true", help="keep making deals (the default without --deals)"
         )
         parser.add_argument("--seed", type=int, default=0, help="seed of the actors' choices")
+        parser.add_argument(
+            "--gateway",
+            help="URL of a running market API (e.g. http://127.0.0.1:8000): orders are then "
+            "published there and picked from its books, as real clients do",
+        )
 
-    def handle(self, *args, deals, pace, forever, seed, **options):
+    def handle(self, *args, deals, pace, forever, seed, gateway, **options):
         info = devchain_read()
-        market = Market(rpc_url=info["rpc_url"], deployment=info, seed=seed)
+        book = None
+        if gateway:
+            book = Gateway(url=gateway, chain_id=info["chain_id"])
+            self.stdout.write(f"waiting for the market API at {gateway}")
+            book.wait_ready()
+        market = Market(rpc_url=info["rpc_url"], deployment=info, seed=seed, gateway=book)
         assets = market.setup()
         self.stdout.write(f"actors ready on {info['rpc_url']}: {assets}")
         for result in market.run(deals=deals or 0):

@@ -6,6 +6,7 @@ results are what make indexing fast; web3's formatting costs ~10x on eth_getLogs
 
 import itertools
 import json
+import time
 
 import requests
 
@@ -48,6 +49,17 @@ class RpcClient:
             return response.json()
         except ValueError as exc:
             raise RpcUnavailable(f"{self.url}: answer is not JSON") from exc
+
+    def wait_ready(self, *, timeout: float = 60) -> int:
+        """The node's chain id, once it answers (a node loading a saved state takes seconds)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                return int(self.call("eth_chainId"), 16)
+            except RpcUnavailable:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.25)
 
     def call(self, method: str, params: list | None = None):
         answer = self._post(

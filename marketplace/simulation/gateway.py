@@ -104,17 +104,27 @@ class Gateway:
         anys = dict.fromkeys(ANY_RESTRICTION[kind], "any")
         return self.book(kind=kind, **{owner: signer}, **anys, pageSize=100)
 
-    def deal_wait(self, *, request_hash: str, timeout: float = 60) -> dict:
-        """The deal of a request order, once the server has indexed it."""
+    def index_wait(self, *, block: int, timeout: float = 60):
+        """Until the server has indexed `block`: its books then reflect every event up to it."""
+        deadline = time.monotonic() + timeout
+        while self._call("GET", "/metrics")["lastBlock"] < block:
+            if time.monotonic() > deadline:
+                raise GatewayError(0, f"block {block} is not indexed after {timeout:g} s")
+            time.sleep(0.2)
+
+    def deal_wait(self, *, dealid: str, timeout: float = 60) -> dict:
+        """The deal, once the server has indexed it."""
         deadline = time.monotonic() + timeout
         while True:
-            deals = self._call("GET", "/deals", params={"requestorderHash": request_hash})["deals"]
-            if deals:
-                return deals[0]
+            try:
+                return self._call("GET", f"/deals/{dealid}")
+            except GatewayError as exc:
+                if exc.status != 404:
+                    raise
             if time.monotonic() > deadline:
                 raise GatewayError(
-                    0,
-                    f"no deal of request order {request_hash} after {timeout:g} s: "
+                    404,
+                    f"deal {dealid} is not indexed after {timeout:g} s: "
                     "is the indexer (`manage.py index --follow`) running?",
                 )
             time.sleep(0.2)

@@ -4,6 +4,7 @@ import threading
 from django.core.management.base import BaseCommand
 
 from marketplace.chain.devchain import devchain_read
+from marketplace.chain.rpc import RpcClient
 from marketplace.simulation import SCENARIOS, Market
 from marketplace.simulation.gateway import Gateway
 
@@ -32,6 +33,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, deals, pace, forever, seed, gateway, **options):
         info = devchain_read()
+        RpcClient(info["rpc_url"]).wait_ready()
         book = None
         if gateway:
             book = Gateway(url=gateway, chain_id=info["chain_id"])

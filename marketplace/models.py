@@ -1,8 +1,11 @@
-"""Chain-derived state. Only the indexer writes here; every row traces back to a stored block.
+"""Chain-derived state, written only by the indexer; then the off-chain state of the pages.
 
-Rows that an event created point at that event's block with on_delete=CASCADE, so deleting the
-blocks of an abandoned fork removes them; rows that events only update are re-read from the
-chain after a rollback (see marketplace.indexer.rollback).
+Every chain row traces back to a stored block. Rows that an event created point at that event's
+block with on_delete=CASCADE, so deleting the blocks of an abandoned fork removes them; rows that
+events only update are re-read from the chain after a rollback (see marketplace.indexer.rollback).
+
+The off-chain models at the end (sign-in nonces, workerpool profiles) are written by services
+on behalf of signed-in wallets and never by the indexer.
 """
 
 from django.db import models
@@ -49,6 +52,12 @@ class RawEvent(models.Model):
     name = models.CharField(max_length=64)
     topics = models.JSONField()
     data = models.TextField()
+    # Copied out of the decoded arguments so that timelines and ledgers are indexed lookups:
+    # the task or deal an event is about, the account it pays or concerns, the nRLC it moves
+    # (RLC's whole supply, 8.7e16 nRLC, fits a bigint).
+    ref = models.CharField(**BYTES32, blank=True, default="")
+    account = models.CharField(**ADDRESS, blank=True, default="")
+    amount = models.BigIntegerField(null=True)
 
     class Meta:
         constraints = [
@@ -56,7 +65,12 @@ class RawEvent(models.Model):
                 fields=["chain_id", "tx_hash", "log_index"], name="rawevent_chain_tx_log"
             ),
         ]
-        indexes = [models.Index(fields=["chain_id", "name"])]
+        indexes = [
+            models.Index(fields=["chain_id", "name"]),
+            models.Index(fields=["chain_id", "ref"], name="rawevent_ref"),
+            models.Index(fields=["chain_id", "account", "name"], name="rawevent_account"),
+            models.Index(fields=["chain_id", "tx_hash"], name="rawevent_tx"),
+        ]
 
 
 class ChainRow(models.Model):
@@ -183,7 +197,10 @@ class Deal(ChainRow):
         constraints = [
             models.UniqueConstraint(fields=["chain_id", "dealid"], name="deal_chain_dealid")
         ]
-        indexes = [models.Index(fields=["chain_id", "-block", "dealid"])]
+        indexes = [
+            models.Index(fields=["chain_id", "-block", "dealid"]),
+            models.Index(fields=["chain_id", "category", "-block"], name="deal_category_block"),
+        ]
 
 
 class Task(ChainRow):
@@ -271,3 +288,47 @@ class LiveEvent(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["chain_id", "topic", "id"])]
+
+
+# --- Off-chain state of the pages ------------------------------------------------------------
+
+
+class SignInNonce(models.Model):
+    """An EIP-4361 nonce handed to one browser session: used once, then deleted."""
+
+    nonce = models.CharField(max_length=32, unique=True)
+    session_key = models.CharField(max_length=64, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+
+class WorkerpoolProfile(models.Model):
+    """What a pool's operator says of it, for requesters to choose by; edited by the on-chain
+    owner after signing in."""
+
+    ENERGY = [
+        ("", "not stated"),
+        ("renewable", "renewable"),
+        ("mixed", "mixed"),
+        ("fossil", "fossil"),
+    ]
+    TEE = [
+        ("", "none"),
+        ("sgx", "Intel SGX"),
+        ("tdx", "Intel TDX"),
+        ("sev", "AMD SEV-SNP"),
+    ]
+
+    chain_id = models.BigIntegerField()
+    address = models.CharField(**ADDRESS)
+    location = models.CharField(max_length=80, blank=True)
+    energy_source = models.CharField(max_length=16, choices=ENERGY, blank=True)
+    tee_hardware = models.CharField(max_length=8, choices=TEE, blank=True)
+    gpu = models.CharField(max_length=80, blank=True)
+    website = models.URLField(max_length=200, blank=True)
+    updated_by = models.CharField(**ADDRESS)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["chain_id", "address"], name="profile_chain_address")
+        ]

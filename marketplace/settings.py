@@ -11,7 +11,15 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from marketplace.env import env_address, env_bool, env_int, env_list, env_str, env_url
+from marketplace.env import (
+    env_address,
+    env_bool,
+    env_float,
+    env_int,
+    env_list,
+    env_str,
+    env_url,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
@@ -37,6 +45,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "django_htmx",
+    "template_partials",
     "channels",
     "marketplace",
     "orderbook",
@@ -70,6 +79,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "marketplace.web.context.site",
             ],
         },
     },
@@ -163,7 +173,8 @@ HUB_ADDRESS = env_address("HUB_ADDRESS", _devchain.get("hub"))
 CHAIN_START_BLOCK = env_int("CHAIN_START_BLOCK", _devchain.get("start_block", 0))
 CHAIN_CONFIRMATIONS = env_int("CHAIN_CONFIRMATIONS", 0)
 INDEXER_BATCH_BLOCKS = env_int("INDEXER_BATCH_BLOCKS", 2000, minimum=1)
-INDEXER_POLL_SECONDS = env_int("INDEXER_POLL_SECONDS", 1, minimum=0)
+# A new block reaches open pages within about this pause plus one batch (eth_blockNumber is cheap).
+INDEXER_POLL_SECONDS = env_float("INDEXER_POLL_SECONDS", 0.2)
 CHAIN_RPC_TIMEOUT = env_int("CHAIN_RPC_TIMEOUT", 30, minimum=1)
 
 LOGGING = {
@@ -180,7 +191,7 @@ WHITENOISE_USE_FINDERS = DEBUG
 INDEX_FRESH_SECONDS = env_int("INDEX_FRESH_SECONDS", 10, minimum=0)
 ORDERBOOK_MAX_OPEN_PER_SIGNER = env_int("ORDERBOOK_MAX_OPEN_PER_SIGNER", 50, minimum=1)
 # Called by the indexer inside each batch's transaction (see marketplace/indexer/hooks.py).
-INDEXER_HOOKS = ["orderbook.chain.orders_follow_chain"]
+INDEXER_HOOKS = ["orderbook.chain.orders_follow_chain", "marketplace.live.chain.chain_announce"]
 MARKET_API_VERSION = "7.1.2-poco-market"
 
 # The market API is public: any origin may call it (the SDK runs in browsers); the pages are not.

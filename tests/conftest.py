@@ -67,3 +67,31 @@ def market_devnet(market_state):
     net.deals = deals
     yield net
     net.anvil.stop()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's chromium under Playwright, for the whole session."""
+    import os
+
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser import CHROMIUM_ARGS, chromium_or_skip
+
+    executable = chromium_or_skip()
+    # Playwright's sync API keeps an event loop in this thread; the tests' ORM calls are sync.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def live_market(market_devnet, tmp_path):
+    """The site as `make run` has it, on a test chain: server and indexer, books stocked by the
+    simulated market's sellers, and pools serving the deals visitors make."""
+    from tests.live_market import live_market_running
+
+    with live_market_running(devnet=market_devnet, tmp_path=tmp_path) as running:
+        yield running

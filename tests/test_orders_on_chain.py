@@ -66,7 +66,7 @@ def _publish_deal_orders(api, market, *, salt: int, app_volume=3, pool_volume=4)
 
 
 def _match(market, orders):
-    from marketplace.simulation.actors import empty_dataset_order
+    from marketplace.chain.orders import empty_dataset_order
 
     book = {**orders, "datasetorder": empty_dataset_order()}
     return match_orders(market.requesters[0], book)

@@ -269,3 +269,19 @@ def domain_read(*, w3_or_rpc, hub: str) -> dict:
         "chainId": chain_id,
         "verifyingContract": to_checksum_address(verifying_contract),
     }
+
+
+def empty_dataset_order() -> dict:
+    """The all-zero dataset order matchOrders takes when a deal has no dataset."""
+    zero, word = "0x" + "00" * 20, "0x" + "00" * 32
+    return {
+        "dataset": zero,
+        "datasetprice": 0,
+        "volume": 0,
+        "tag": word,
+        "apprestrict": zero,
+        "workerpoolrestrict": zero,
+        "requesterrestrict": zero,
+        "salt": word,
+        "sign": "0x",
+    }

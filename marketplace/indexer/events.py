@@ -106,3 +106,20 @@ def event_decode(*, emitter: str, log: dict) -> Event:
         topics=topics,
         data=log["data"],
     )
+
+
+# The argument naming what an event is about (`ref`) and whom it concerns (`account`).
+_REF_ARGS = ("taskid", "dealid", "dealId", "ref")
+_ACCOUNT_ARGS = ("worker", "owner", "sponsor")
+_AMOUNT_EVENTS = {"Lock", "Unlock", "Reward", "Seize"}
+
+
+def event_keys(event: Event) -> dict:
+    """ref, account and amount of a hub event, as RawEvent stores them for indexed lookups."""
+    if event.emitter != HUB:
+        return {"ref": "", "account": "", "amount": None}
+    args = event.args
+    ref = next((args[a] for a in _REF_ARGS if a in args), "")
+    account = next((args[a] for a in _ACCOUNT_ARGS if a in args), "")
+    amount = args["amount"] if event.name in _AMOUNT_EVENTS else None
+    return {"ref": ref, "account": account, "amount": amount}

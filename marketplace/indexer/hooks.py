@@ -14,6 +14,8 @@ from marketplace.chain.reader import Reader
 from marketplace.indexer.changes import Changes
 from marketplace.indexer.events import Event
 
+NEAR_HEAD_BLOCKS = 50
+
 
 @dataclass
 class BatchContext:
@@ -24,6 +26,13 @@ class BatchContext:
     reader: Reader
     block: dict | str  # where the batch's state was read: the chain as the database now has it
     rollback: bool  # True: `events` are those of an abandoned fork, just undone
+    block_number: int  # the last block of the batch, or the common ancestor after a rollback
+    head: int  # the node's head when the batch was read
+
+    @property
+    def near_head(self) -> bool:
+        """Whether someone may be watching: live pages care about the head, not a backfill."""
+        return self.head - self.block_number <= NEAR_HEAD_BLOCKS
 
 
 @cache

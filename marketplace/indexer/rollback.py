@@ -11,7 +11,7 @@ from django.db import transaction
 
 from marketplace.chain.reader import Reader
 from marketplace.indexer.changes import changes_from_events
-from marketplace.indexer.events import WORKERPOOL, event_decode
+from marketplace.indexer.events import WORKERPOOL
 from marketplace.indexer.fetch import Fetcher
 from marketplace.indexer.hooks import BatchContext, hooks_run
 from marketplace.indexer.states import states_read
@@ -22,6 +22,7 @@ from marketplace.indexer.store import (
     contribution_fields,
     task_fields,
 )
+from marketplace.indexer.stored import stored_event_decode
 from marketplace.models import Account, Block, Contribution, IndexerCursor, RawEvent, Task
 
 log = logging.getLogger(__name__)
@@ -48,17 +49,8 @@ def _stored_events(chain_id: int, after: int, fetcher: Fetcher):
         "block"
     )
     for row in rows.order_by("block__number", "log_index").iterator():
-        log_entry = {
-            "address": row.address,
-            "topics": row.topics,
-            "data": row.data,
-            "blockNumber": hex(row.block.number),
-            "blockHash": row.block.hash,
-            "transactionHash": row.tx_hash,
-            "logIndex": hex(row.log_index),
-        }
-        yield event_decode(
-            emitter=fetcher.emitters.get(row.address.lower(), WORKERPOOL), log=log_entry
+        yield stored_event_decode(
+            row, emitter=fetcher.emitters.get(row.address.lower(), WORKERPOOL)
         )
 
 
@@ -81,6 +73,8 @@ def rollback(*, chain_id: int, hub: str, fetcher: Fetcher, reader: Reader, start
                 reader=reader,
                 block=at,
                 rollback=True,
+                block_number=number,
+                head=number,
             )
         )
         IndexerCursor.objects.filter(chain_id=chain_id).update(

@@ -9,7 +9,7 @@ from django.db import transaction
 
 from marketplace.chain.reader import ASSET_GETTERS, Reader
 from marketplace.indexer.changes import Changes
-from marketplace.indexer.events import Event
+from marketplace.indexer.events import Event, event_keys
 from marketplace.indexer.fetch import Batch, Header
 from marketplace.indexer.hooks import BatchContext, hooks_run
 from marketplace.indexer.states import States
@@ -176,6 +176,7 @@ def batch_store(
                     name=e.name,
                     topics=e.topics,
                     data=e.data,
+                    **event_keys(e),
                 )
                 for e in batch.events
             ],
@@ -192,6 +193,8 @@ def batch_store(
                 reader=reader,
                 block={"blockHash": batch.end_header.hash},
                 rollback=False,
+                block_number=batch.end,
+                head=head,
             )
         )
         # The previous cursor block was kept only to check the next range's parent: without

@@ -12,7 +12,7 @@ from marketplace.live.events import event_message, group_name
 from marketplace.live.relay import relay_ensure_started
 from marketplace.models import LiveEvent
 
-TOPICS = {"orders", "deals"}
+TOPICS = {"orders", "deals", "tasks", "accounts", "blocks"}
 CATCH_UP_LIMIT = 1000
 
 

@@ -17,7 +17,12 @@ from web3 import Web3
 
 from marketplace.chain.anvil import DEV_MNEMONIC
 from marketplace.chain.artifacts import abi
-from marketplace.chain.orders import domain_read, order_as_tuple, order_sign
+from marketplace.chain.ids import taskid_of
+from marketplace.chain.orders import (
+    domain_read,
+    order_as_tuple,
+    order_sign,
+)
 
 RLC = 10**9  # nRLC per RLC: RLC has 9 decimals
 ZERO_ADDRESS = "0x" + "00" * 20
@@ -160,10 +165,6 @@ def dealid_of(receipt: dict) -> bytes:
         if bytes.fromhex(log["topics"][0][2:]) == ORDERS_MATCHED:
             return bytes.fromhex(log["data"][2:66])
     raise ChainError("no OrdersMatched in the receipt")
-
-
-def taskid_of(dealid: bytes, idx: int) -> bytes:
-    return keccak(dealid + idx.to_bytes(32, "big"))
 
 
 @dataclass
@@ -440,21 +441,6 @@ def match_orders(sender: Actor, orders: dict, *, sponsored: bool = False) -> byt
     ]
     function = "sponsorMatchOrders" if sponsored else "matchOrders"
     return dealid_of(sender.send(sender.chain.hub, function, *args))
-
-
-def empty_dataset_order() -> dict:
-    """The all-zero dataset order matchOrders takes when a deal has no dataset."""
-    return {
-        "dataset": ZERO_ADDRESS,
-        "datasetprice": 0,
-        "volume": 0,
-        "tag": NO_TAG,
-        "apprestrict": ZERO_ADDRESS,
-        "workerpoolrestrict": ZERO_ADDRESS,
-        "requesterrestrict": ZERO_ADDRESS,
-        "salt": NO_TAG,
-        "sign": "0x",
-    }
 
 
 def _ensure_entry(owner: Actor, registry: Contract, predict: str, create: str, args: tuple) -> str:

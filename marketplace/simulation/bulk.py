@@ -30,7 +30,7 @@ from functools import cache
 from eth_abi import encode
 from eth_utils import function_abi_to_4byte_selector, get_abi_input_types, keccak
 
-from marketplace.chain.orders import order_as_tuple, order_hash
+from marketplace.chain.orders import empty_dataset_order, order_as_tuple, order_hash
 from marketplace.chain.rpc import RpcClient
 from marketplace.simulation.actors import (
     NO_TAG,
@@ -39,7 +39,6 @@ from marketplace.simulation.actors import (
     ZERO_ADDRESS,
     Enclave,
     Worker,
-    empty_dataset_order,
     function_abi,
     taskid_of,
 )

@@ -98,6 +98,10 @@ class Gateway:
         params = {k: str(v).lower() if isinstance(v, bool) else v for k, v in filters.items()}
         return self._call("GET", f"/{kind}s", params=params)["orders"]
 
+    def deals(self, **filters) -> list[dict]:
+        """The first page of deals, newest first."""
+        return self._call("GET", "/deals", params=filters)["deals"]
+
     def own_orders(self, *, kind: str, signer: str) -> list[dict]:
         """A signer's open orders of one kind, whatever their restrictions."""
         owner = f"{RESOURCE[kind]}Owner" if kind != "requestorder" else "requester"

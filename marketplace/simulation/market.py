@@ -22,7 +22,8 @@ from dataclasses import dataclass
 
 from eth_utils import keccak
 
-from marketplace.chain.orders import order_as_tuple
+from marketplace.chain.ids import taskid_of
+from marketplace.chain.orders import empty_dataset_order, order_as_tuple
 from marketplace.simulation.actors import (
     CLOSE,
     NO_TAG,
@@ -33,13 +34,13 @@ from marketplace.simulation.actors import (
     Actor,
     AppDeveloper,
     Chain,
+    ChainError,
     DatasetProvider,
     Enclave,
     Requester,
     Scheduler,
     TaskStatus,
     Worker,
-    empty_dataset_order,
     match_orders,
 )
 from marketplace.simulation.gateway import Gateway
@@ -213,6 +214,7 @@ class Market:
             if self.rng.random() < BID_CHANCE:
                 self.bid()
             self.bids_take()
+            self.deals_serve()
         return {
             "scenario": scenario,
             "dealid": "0x" + dealid.hex(),
@@ -251,6 +253,19 @@ class Market:
                 failures = 0
                 logger.info("%s deal %s", scenario, result["dealid"])
             stop_event.wait(max(0.0, pace_seconds - (time.monotonic() - started)))
+
+    def serve_forever(self, *, pace_seconds: float, stop_event: threading.Event):
+        """Only the pools' side: run the tasks of deals others make, every `pace_seconds`."""
+        if self.gateway is None:
+            raise ValueError("serving deals needs a gateway to watch the deals of the pools")
+        if not self.apps:
+            self.setup()
+        while not stop_event.wait(pace_seconds):
+            try:
+                for taskid in self.deals_serve():
+                    logger.info("served task %s", taskid)
+            except Exception:  # the next round retries; a deal made meanwhile is not lost
+                logger.exception("serving deals failed")
 
     # --- scenarios: each returns (dealid, taskids) ------------------------------------------
 
@@ -539,6 +554,27 @@ class Market:
                 break
             dealids.append(taken)
         return dealids
+
+    def deals_serve(self) -> list[str]:
+        """Pools run the tasks of deals others made on them (in the pages, with the SDK), as
+        schedulers watching their pool do; the taskids run. Tasks past their deadline stay."""
+        served = []
+        for pool in self.pools.values():
+            for deal in self.gateway.deals(workerpool=pool.address):
+                dealid = bytes.fromhex(deal["dealid"][2:])
+                tee = int(deal["tag"], 16) & 1 == 1
+                for idx in range(deal["botFirst"], deal["botFirst"] + deal["botSize"]):
+                    taskid = taskid_of(dealid, idx)
+                    if self.chain.task(taskid).status != TaskStatus.UNSET:
+                        continue
+                    try:
+                        pool.scheduler.initialize(dealid, idx)
+                    except ChainError as exc:  # past its deadline: only a claim is left
+                        logger.info("task 0x%s not served: %s", taskid.hex(), exc)
+                        continue
+                    self._complete(pool, taskid, workers=self._shuffled(pool.honest), tee=tee)
+                    served.append("0x" + taskid.hex())
+        return served
 
     def _bid_take(self) -> bytes | None:
         pools = {pool.address: pool for pool in self.pools.values()}

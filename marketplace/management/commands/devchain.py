@@ -37,7 +37,8 @@ class Command(BaseCommand):
             load_state=state if known else None,
             dump_state=state,
             block_time=block_time,
-            extra_args=["--state-interval", "30", "--preserve-historical-states"],
+            # No --preserve-historical-states: with it the dump grew to gigabytes within an hour.
+            extra_args=["--state-interval", "30"],
         ).start()
         try:
             if known:

@@ -1,7 +1,7 @@
 import signal
 import threading
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from marketplace.chain.devchain import devchain_read
 from marketplace.chain.rpc import RpcClient
@@ -26,12 +26,18 @@ class Command(BaseCommand):
         )
         parser.add_argument("--seed", type=int, default=0, help="seed of the actors' choices")
         parser.add_argument(
+            "--serve-only",
+            action="store_true",
+            help="make no deals: only let the pools run the tasks of deals others make "
+            "(needs --gateway)",
+        )
+        parser.add_argument(
             "--gateway",
             help="URL of a running market API (e.g. http://127.0.0.1:8000): orders are then "
             "published there and picked from its books, as real clients do",
         )
 
-    def handle(self, *args, deals, pace, forever, seed, gateway, **options):
+    def handle(self, *args, deals, pace, forever, seed, gateway, serve_only, **options):
         info = devchain_read()
         RpcClient(info["rpc_url"]).wait_ready()
         book = None
@@ -42,11 +48,17 @@ class Command(BaseCommand):
         market = Market(rpc_url=info["rpc_url"], deployment=info, seed=seed, gateway=book)
         assets = market.setup()
         self.stdout.write(f"actors ready on {info['rpc_url']}: {assets}")
+        stop = threading.Event()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, lambda *_: stop.set())
+        if serve_only:
+            if book is None:
+                raise CommandError("--serve-only needs --gateway: pools watch deals through it")
+            self.stdout.write(f"pools serve others' deals every {pace:g} s; Ctrl-C to stop")
+            market.serve_forever(pace_seconds=pace, stop_event=stop)
+            return
         for result in market.run(deals=deals or 0):
             self.stdout.write(f"{result['scenario']}: deal {result['dealid']}")
         if forever or not deals:
-            stop = threading.Event()
-            for sig in (signal.SIGINT, signal.SIGTERM):
-                signal.signal(sig, lambda *_: stop.set())
             self.stdout.write(f"one deal every {pace:g} s; Ctrl-C to stop")
             market.run_forever(pace_seconds=pace, stop_event=stop)

@@ -1,0 +1,62 @@
+"""Forms of the pages: what a visitor may type, with the messages shown when it is wrong."""
+
+from decimal import Decimal
+
+from django import forms
+
+from marketplace.models import WorkerpoolProfile
+from orderbook.market import BookFilter
+
+NRLC = Decimal(10**9)
+TAG_CHOICES = [("tee", "TEE"), ("gpu", "GPU"), ("scone", "SCONE"), ("gramine", "Gramine")]
+MAX_RLC = Decimal(87_000_000)  # RLC's whole supply: no price or amount can be above it
+
+
+class RlcField(forms.DecimalField):
+    """An amount typed in RLC, cleaned to integer nRLC."""
+
+    def __init__(self, **kwargs):
+        super().__init__(min_value=0, max_value=MAX_RLC, decimal_places=9, **kwargs)
+
+    def clean(self, value):
+        amount = super().clean(value)
+        return None if amount is None else int(amount * NRLC)
+
+
+class MarketFilterForm(forms.Form):
+    category = forms.IntegerField(min_value=0, required=False)
+    tags = forms.MultipleChoiceField(
+        choices=TAG_CHOICES, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    min_trust = forms.IntegerField(min_value=0, max_value=10**6, required=False, label="Min trust")
+    max_price = RlcField(required=False, label="Max price (RLC)")
+    tee_hardware = forms.ChoiceField(
+        choices=[("", "any"), *WorkerpoolProfile.TEE[1:]], required=False, label="TEE hardware"
+    )
+    energy_source = forms.ChoiceField(
+        choices=[("", "any"), *WorkerpoolProfile.ENERGY[1:]], required=False, label="Energy"
+    )
+    location = forms.CharField(max_length=80, required=False, label="Pool location")
+
+    def book_filter(self) -> BookFilter:
+        data = self.cleaned_data if self.is_valid() else {}
+        return BookFilter(
+            tags=tuple(data.get("tags") or ()),
+            min_trust=data.get("min_trust") or 0,
+            max_price=data.get("max_price"),
+            tee_hardware=data.get("tee_hardware") or "",
+            energy_source=data.get("energy_source") or "",
+            location=data.get("location") or "",
+        )
+
+
+class WorkerpoolProfileForm(forms.ModelForm):
+    class Meta:
+        model = WorkerpoolProfile
+        fields = ["location", "energy_source", "tee_hardware", "gpu", "website"]
+        labels = {"gpu": "GPU", "tee_hardware": "TEE hardware", "energy_source": "Energy source"}
+        help_texts = {"location": "City, region or data centre, as requesters should read it."}
+
+
+class AmountForm(forms.Form):
+    amount = RlcField(label="Amount (RLC)")

@@ -1,0 +1,47 @@
+"""Which chain the site serves, and what of it the pages need (hub, RLC token, chain id).
+
+Read once per process: from the indexer's cursor for the configured hub, else from the node.
+"""
+
+import logging
+from functools import cache
+
+from django.conf import settings
+
+from marketplace.chain.abi_codec import functions
+from marketplace.chain.artifacts import abi
+from marketplace.chain.reader import Call
+from marketplace.chain.rpc import RpcError, RpcUnavailable
+from marketplace.models import IndexerCursor
+from orderbook import facts
+
+log = logging.getLogger(__name__)
+RLC = functions(abi("RLC"))
+
+
+@cache
+def _token(hub: str) -> str:
+    return facts.chain_reader().one("token")
+
+
+def site_chain_id() -> int:
+    chain_id = (
+        IndexerCursor.objects.filter(hub=settings.HUB_ADDRESS)
+        .values_list("chain_id", flat=True)
+        .first()
+    )
+    return chain_id if chain_id is not None else facts.chain_id()
+
+
+def site_rlc() -> str:
+    """The RLC token the hub escrows (read from the hub: nothing is assumed)."""
+    return _token(settings.HUB_ADDRESS)
+
+
+def wallet_balance(address: str) -> int | None:
+    """An address's RLC outside the hub, read from the node now; None when the node is away."""
+    try:
+        return facts.chain_reader().many([Call(site_rlc(), RLC["balanceOf"], (address,))])[0]
+    except (RpcUnavailable, RpcError) as exc:
+        log.warning("wallet balance of %s unavailable: %s", address, exc)
+        return None

@@ -1,0 +1,124 @@
+"""Buying compute: pick an app (and dataset), a category, trust and tags; see the cheapest orders
+that match now and the total; then buy. The page's wallet script signs the request order this
+view prepares, publishes it, and sends matchOrders for the quoted orders."""
+
+from django import forms
+from django.shortcuts import render
+from django.views.decorators.http import require_POST
+
+from marketplace.models import App, Category, Dataset
+from marketplace.web.json import BadRequest, body_json, ok, refused, signed_in
+from marketplace.web.site import site_chain_id
+from orderbook import drafts
+from orderbook.market import TAG_BITS
+from orderbook.parsing import MAX_PARAMS, OrderInvalid
+from orderbook.quote import NoQuote, quote_cheapest
+from orderbook.selectors import ZERO
+
+TAGS = [("tee", "TEE"), ("gpu", "GPU")]
+
+
+class QuoteForm(forms.Form):
+    app = forms.ChoiceField(label="App")
+    dataset = forms.ChoiceField(label="Dataset", required=False)
+    category = forms.TypedChoiceField(coerce=int, label="Category")
+    trust = forms.IntegerField(min_value=0, max_value=1000, initial=1, label="Trust")
+    tags = forms.MultipleChoiceField(
+        choices=TAGS, required=False, widget=forms.CheckboxSelectMultiple, label="Tags"
+    )
+    volume = forms.IntegerField(min_value=1, max_value=10_000, initial=1, label="Tasks")
+    params = forms.CharField(
+        max_length=MAX_PARAMS,
+        required=False,
+        label="Arguments (params JSON)",
+        initial='{"iexec_args": ""}',
+    )
+
+    def __init__(self, *args, chain_id: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        apps = App.objects.filter(chain_id=chain_id).order_by("name", "address")
+        self.fields["app"].choices = [(a.address, f"{a.name} ({a.address[:10]}…)") for a in apps]
+        datasets = Dataset.objects.filter(chain_id=chain_id).order_by("name", "address")
+        self.fields["dataset"].choices = [("", "none")] + [
+            (d.address, f"{d.name} ({d.address[:10]}…)") for d in datasets
+        ]
+        categories = Category.objects.filter(chain_id=chain_id).order_by("catid")
+        self.fields["category"].choices = [
+            (c.catid, f"{c.name} ({c.work_clock_time_ref} s)") for c in categories
+        ]
+
+    @property
+    def tag_bits(self) -> int:
+        return sum(1 << TAG_BITS[t] for t in self.cleaned_data.get("tags") or [])
+
+
+def _quote(form: QuoteForm, *, chain_id: int, requester: str | None):
+    data = form.cleaned_data
+    return quote_cheapest(
+        chain_id=chain_id,
+        app=data["app"],
+        dataset=data.get("dataset") or ZERO,
+        category=data["category"],
+        trust=data["trust"],
+        tag_bits=form.tag_bits,
+        volume=data["volume"],
+        requester=requester or ZERO,
+    )
+
+
+def quote_page(request):
+    chain_id = site_chain_id()
+    bound = bool(request.GET.get("app")) and "category" in request.GET
+    initial = {"app": request.GET.get("app"), "trust": 1, "volume": 1}
+    form = QuoteForm(request.GET if bound else None, chain_id=chain_id, initial=initial)
+    quote, problem = None, None
+    if bound and form.is_valid():
+        try:
+            quote = _quote(form, chain_id=chain_id, requester=signed_in(request))
+        except NoQuote as exc:
+            problem = str(exc)
+    template = "marketplace/quote.html"
+    if request.GET.get("partial") == "result":
+        template += "#result"
+    return render(
+        request,
+        template,
+        {"nav": "quote", "form": form, "quote": quote, "problem": problem, "bound": bound},
+    )
+
+
+@require_POST
+def quote_request_prepare(request):
+    """The request order to sign for the current best quote (recomputed here, never taken from
+    the page), with the hashes of the orders it is to be matched with."""
+    wallet = signed_in(request)
+    if not wallet:
+        return refused("sign in with your wallet first", 403)
+    chain_id = site_chain_id()
+    try:
+        data = body_json(request)
+    except BadRequest as exc:
+        return refused(str(exc))
+    form = QuoteForm(data, chain_id=chain_id)
+    if not form.is_valid():
+        return refused("; ".join(f"{f}: {' '.join(e)}" for f, e in form.errors.items()))
+    try:
+        quote = _quote(form, chain_id=chain_id, requester=wallet)
+        order = drafts.request_order_draft(
+            quote=quote, requester=wallet, params=form.cleaned_data["params"] or ""
+        )
+    except NoQuote as exc:
+        return refused(str(exc), 409)
+    except OrderInvalid as exc:
+        return refused(str(exc))
+    return ok(
+        order=order,
+        typedData=drafts.typed_data_for_wallet(kind="requestorder", order=order),
+        match={
+            "apporder": quote.apporder.order_hash,
+            "datasetorder": quote.datasetorder.order_hash if quote.datasetorder else None,
+            "workerpoolorder": quote.workerpoolorder.order_hash,
+        },
+        total=str(quote.total),
+        volume=quote.volume,
+    )

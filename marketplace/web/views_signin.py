@@ -1,0 +1,56 @@
+"""Sign-in with Ethereum for the pages: the message to sign, its verification, sign-out."""
+
+from django.http import HttpResponseRedirect
+from django.views.decorators.http import require_GET, require_POST
+
+from marketplace.signin import SignInInvalid, signin_message_prepare, signin_verify
+from marketplace.web.json import BadRequest, body_json, ok, refused
+from marketplace.web.site import site_chain_id
+
+
+def _session_key(request) -> str:
+    if not request.session.session_key:
+        request.session.save()
+    return request.session.session_key
+
+
+@require_GET
+def message(request):
+    try:
+        text = signin_message_prepare(
+            session_key=_session_key(request),
+            address=request.GET.get("address", ""),
+            domain=request.get_host(),
+            uri=request.build_absolute_uri("/"),
+            chain_id=site_chain_id(),
+        )
+    except SignInInvalid as exc:
+        return refused(str(exc))
+    return ok(message=text)
+
+
+@require_POST
+def verify(request):
+    try:
+        data = body_json(request)
+        if not isinstance(data.get("message"), str) or not isinstance(data.get("signature"), str):
+            raise BadRequest("message and signature must be strings")
+        address = signin_verify(
+            session_key=_session_key(request),
+            message=data["message"],
+            signature=data["signature"],
+            domain=request.get_host(),
+            chain_id=site_chain_id(),
+        )
+    except (BadRequest, SignInInvalid) as exc:
+        return refused(str(exc), 403 if isinstance(exc, SignInInvalid) else 400)
+    # A new session key on sign-in: a session id seen before cannot ride on the signature.
+    request.session.cycle_key()
+    request.session["wallet"] = address
+    return ok(address=address)
+
+
+@require_POST
+def signout(request):
+    request.session.flush()
+    return HttpResponseRedirect("/")

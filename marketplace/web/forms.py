@@ -51,6 +51,8 @@ class MarketFilterForm(forms.Form):
 
 
 class WorkerpoolProfileForm(forms.ModelForm):
+    website = forms.URLField(max_length=200, required=False, assume_scheme="https")
+
     class Meta:
         model = WorkerpoolProfile
         fields = ["location", "energy_source", "tee_hardware", "gpu", "website"]

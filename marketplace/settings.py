@@ -191,7 +191,11 @@ WHITENOISE_USE_FINDERS = DEBUG
 INDEX_FRESH_SECONDS = env_int("INDEX_FRESH_SECONDS", 10, minimum=0)
 ORDERBOOK_MAX_OPEN_PER_SIGNER = env_int("ORDERBOOK_MAX_OPEN_PER_SIGNER", 50, minimum=1)
 # Called by the indexer inside each batch's transaction (see marketplace/indexer/hooks.py).
-INDEXER_HOOKS = ["orderbook.chain.orders_follow_chain", "marketplace.live.chain.chain_announce"]
+INDEXER_HOOKS = [
+    "orderbook.chain.orders_follow_chain",
+    "marketplace.live.chain.chain_announce",
+    "dappstore.services.store_follow_chain",
+]
 MARKET_API_VERSION = "7.1.2-poco-market"
 
 # The market API is public: any origin may call it (the SDK runs in browsers); the pages are not.
@@ -204,6 +208,7 @@ CORS_ALLOW_HEADERS = ["authorization", "content-type"]
 
 # --- Background jobs -------------------------------------------------------------------------
 LIVE_EVENT_RETENTION_HOURS = env_int("LIVE_EVENT_RETENTION_HOURS", 24, minimum=1)
+STORE_STATS_SECONDS = env_int("STORE_STATS_SECONDS", 30, minimum=1)
 ORDERS_REVALIDATE_SECONDS = env_int("ORDERS_REVALIDATE_SECONDS", 60, minimum=1)
 CELERY_BEAT_SCHEDULE = {
     "revalidate-open-orders": {
@@ -211,5 +216,8 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": ORDERS_REVALIDATE_SECONDS,
     },
     "prune-live-events": {"task": "marketplace.prune_live_events", "schedule": 3600},
+    "store-stats": {"task": "dappstore.recompute_stats", "schedule": STORE_STATS_SECONDS},
+    "store-ownership": {"task": "dappstore.recheck_ownership", "schedule": 600},
+    "store-descriptions": {"task": "dappstore.render_descriptions", "schedule": 86400},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")

@@ -79,3 +79,21 @@ def tx_cancel_prepare(*, chain_id: int, hub: str, kind: str, order: dict) -> Pre
     """Close an order on chain (the signer sends it): no one can match it any more."""
     operation = (order_as_tuple(kind=kind, order=order), CLOSE, b"")
     return PreparedTx(to=hub, data=_hub()[MANAGE[kind]].calldata(operation), chainId=hex(chain_id))
+
+
+@cache
+def _registry(name: str):
+    return functions(abi(name))
+
+
+def tx_create_asset_prepare(*, chain_id: int, registry: str, kind: str, args: tuple) -> PreparedTx:
+    """createApp(owner, name, type, multiaddr, checksum, mrenclave) on the app registry, or
+    createDataset(owner, name, multiaddr, checksum) on the dataset registry."""
+    function = {
+        "app": ("AppRegistry", "createApp"),
+        "dataset": ("DatasetRegistry", "createDataset"),
+    }
+    abi_name, name = function[kind]
+    return PreparedTx(
+        to=registry, data=_registry(abi_name)[name].calldata(*args), chainId=hex(chain_id)
+    )

@@ -8,6 +8,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include("orderbook.urls")),
+    path("", include("dappstore.urls")),
     path("", include("marketplace.web.urls")),
 ]
 

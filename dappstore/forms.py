@@ -1,0 +1,88 @@
+"""What developers type into the store: a new asset to deploy, and an entry's metadata."""
+
+import json
+import re
+
+from django import forms
+
+from dappstore.models import Entry
+
+CHECKSUM = re.compile(r"^0x[0-9a-fA-F]{64}$")
+TAG = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")
+SORT_CHOICES = [("usage", "most used"), ("newest", "newest"), ("price", "cheapest"),
+                ("relevance", "best match")]  # fmt: skip
+
+
+class CatalogForm(forms.Form):
+    q = forms.CharField(max_length=200, required=False, label="Search")
+    kind = forms.ChoiceField(choices=[("", "apps and datasets"), *Entry.KINDS], required=False)
+    tag = forms.CharField(max_length=32, required=False)
+    tee = forms.BooleanField(required=False, label="TEE only")
+    price = forms.ChoiceField(
+        choices=[("", "any price"), ("free", "free"), ("paid", "paid")], required=False
+    )
+    orders = forms.BooleanField(required=False, label="with open orders")
+    sort = forms.ChoiceField(choices=SORT_CHOICES, required=False)
+
+
+class DeployForm(forms.Form):
+    kind = forms.ChoiceField(choices=Entry.KINDS)
+    name = forms.CharField(max_length=120)
+    multiaddr = forms.CharField(
+        max_length=500, help_text="Docker image (app) or IPFS address of the encrypted data"
+    )
+    checksum = forms.CharField(help_text="0x and 64 hex digits: the image digest or data hash")
+    mrenclave = forms.CharField(
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="TEE apps only: the enclave's JSON (framework, version, fingerprint…)",
+    )
+
+    def clean_checksum(self):
+        value = self.cleaned_data["checksum"].strip()
+        if not CHECKSUM.match(value):
+            raise forms.ValidationError("a checksum is 0x followed by 64 hex digits")
+        return value.lower()
+
+    def clean_mrenclave(self):
+        value = self.cleaned_data["mrenclave"].strip()
+        if value:
+            try:
+                json.loads(value)
+            except ValueError:
+                raise forms.ValidationError("the enclave description must be JSON") from None
+        return value
+
+
+class EntryForm(forms.ModelForm):
+    tags_text = forms.CharField(
+        required=False, label="Tags", help_text="comma separated, lower case (e.g. ai, image)"
+    )
+    logo_file = forms.FileField(
+        required=False, label="Logo", help_text="PNG, JPEG or WebP, at most 256 KB"
+    )
+    source_url = forms.URLField(required=False, assume_scheme="https", label="Source code")
+    docs_url = forms.URLField(required=False, assume_scheme="https", label="Documentation")
+
+    class Meta:
+        model = Entry
+        fields = [
+            "display_name",
+            "summary",
+            "description",
+            "category",
+            "license",
+            "source_url",
+            "docs_url",
+            "author",
+        ]
+        widgets = {"description": forms.Textarea(attrs={"rows": 12})}
+        labels = {"display_name": "Name", "description": "Description (Markdown)"}
+
+    def clean_tags_text(self) -> list[str]:
+        names = [t.strip().lower() for t in self.cleaned_data["tags_text"].split(",") if t.strip()]
+        bad = [n for n in names if not TAG.match(n)]
+        if bad:
+            raise forms.ValidationError(f"not a tag: {', '.join(bad)} (letters, digits, dashes)")
+        return list(dict.fromkeys(names))

@@ -19,6 +19,7 @@ from PIL import Image, UnidentifiedImageError
 
 from dappstore.markdown import markdown_render, markdown_text
 from dappstore.models import Entry, Tag, Version
+from marketplace.chain.reader import asset_calls
 from marketplace.indexer.hooks import BatchContext
 from marketplace.models import App, Dataset, Deal
 from marketplace.selectors_pools import chain_now
@@ -85,9 +86,7 @@ def entry_claim(
     _owner_check(chain_id=chain_id, kind=kind, address=address, claimant=claimant)
     if into is not None and (into.owner != claimant or into.kind != kind):
         raise StoreRefused("a version can only be added to your own entry of the same kind")
-    asset = ASSETS[kind].objects.filter(chain_id=chain_id, address=address).first()
-    name = asset.name if asset else address
-    registered = asset.block.timestamp if asset else timezone.now()
+    name, tee, registered = _asset_facts(chain_id=chain_id, kind=kind, address=address)
     try:
         with transaction.atomic():
             entry = into or Entry.objects.create(
@@ -97,7 +96,7 @@ def entry_claim(
                 display_name=name[:80],
                 summary="",
                 owner=claimant,
-                tee=bool(asset and kind == Entry.APP and asset.mrenclave not in ("", "0x")),
+                tee=tee,
             )
             Version.objects.create(
                 entry=entry,
@@ -111,6 +110,18 @@ def entry_claim(
     except IntegrityError:
         raise StoreRefused(f"{kind} {address} is already in the store") from None
     return entry
+
+
+def _asset_facts(*, chain_id: int, kind: str, address: str):
+    """(name, TEE or not, registration time) from the index, or from the node for an asset
+    created a block ago that the indexer has not stored yet."""
+    asset = ASSETS[kind].objects.filter(chain_id=chain_id, address=address).first()
+    if asset is not None:
+        mrenclave = asset.mrenclave if kind == Entry.APP else ""
+        return asset.name, mrenclave not in ("", "0x"), asset.block.timestamp
+    values = facts.chain_reader().many(asset_calls(kind, address))
+    mrenclave = values[5] if kind == Entry.APP else ""
+    return values[1], mrenclave not in ("", "0x"), timezone.now()
 
 
 def logo_check(raw: bytes) -> str:

@@ -51,3 +51,17 @@ def is_zero_address(value) -> bool:
 @register.filter
 def get_item(mapping, key):
     return mapping.get(key) if mapping else None
+
+
+@register.filter
+def bytes_text(value) -> str:
+    """On-chain bytes as text when they are printable UTF-8 (a docker image, an enclave's
+    JSON), else as hex."""
+    text = str(value or "")
+    if not text.startswith("0x"):
+        return text
+    try:
+        decoded = bytes.fromhex(text[2:]).decode()
+    except (ValueError, UnicodeDecodeError):
+        return text
+    return decoded if decoded.isprintable() else text

@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP_PY := $(VENV)/.installed
 STAMP_NODE := node_modules/.installed
 
-.PHONY: setup run test lint format bench clean
+.PHONY: setup browser run test lint format bench clean
 
 setup: $(STAMP_PY) $(STAMP_NODE)
 	$(PY) manage.py migrate --noinput -v0
@@ -21,11 +21,19 @@ $(STAMP_NODE): package.json package-lock.json
 	npm ci --ignore-scripts --no-audit --no-fund
 	touch $@
 
+# The browser tests drive Debian's chromium; it is installed here when missing and we can
+# (root with apt), else those tests are skipped with a message.
+browser:
+	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+		{ apt-get install -y -q chromium >/dev/null || \
+		  { apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null; }; }; } || \
+		echo "chromium is missing and cannot be installed here: the browser tests will be skipped"
+
 run: setup
 	$(PY) manage.py devchain --prepare-only
 	$(VENV)/bin/honcho start -f Procfile
 
-test: setup
+test: setup browser
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -69,9 +69,10 @@ def market_devnet(market_state):
     net.anvil.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
-    """Debian's chromium under Playwright, for the whole session."""
+    """Debian's chromium under Playwright, for one test module. (Playwright's sync API keeps an
+    event loop in this thread while it runs: it must be gone before tests that use asgiref.)"""
     import os
 
     from playwright.sync_api import sync_playwright
@@ -79,12 +80,15 @@ def browser():
     from tests.browser import CHROMIUM_ARGS, chromium_or_skip
 
     executable = chromium_or_skip()
-    # Playwright's sync API keeps an event loop in this thread; the tests' ORM calls are sync.
+    # The tests' own ORM calls are synchronous, beside Playwright's loop.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    try:
+        with sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+            yield chromium
+            chromium.close()
+    finally:
+        del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
 
 
 @pytest.fixture

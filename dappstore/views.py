@@ -19,7 +19,15 @@ from dappstore.services import (
 )
 from marketplace import selectors as chain_selectors
 from marketplace.transactions import tx_create_asset_prepare
-from marketplace.web.json import BadRequest, body_json, ok, refused, signed_in
+from marketplace.web.json import (
+    BadRequest,
+    body_json,
+    form_errors_text,
+    ok,
+    refused,
+    signed_in,
+    wallet_required,
+)
 from marketplace.web.site import site_chain_id
 from marketplace.web.validators import address_or_404
 from orderbook import facts
@@ -173,17 +181,15 @@ def publish_page(request):
 
 
 @require_POST
-def deploy_prepare(request):
+@wallet_required
+def deploy_prepare(request, *, wallet: str):
     """The createApp / createDataset transaction for the wallet, and the address it will have."""
-    wallet = signed_in(request)
-    if not wallet:
-        return refused("sign in with your wallet first", 403)
     try:
         form = DeployForm(body_json(request))
     except BadRequest as exc:
         return refused(str(exc))
     if not form.is_valid():
-        return refused("; ".join(f"{f}: {' '.join(e)}" for f, e in form.errors.items()))
+        return refused(form_errors_text(form))
     data = form.cleaned_data
     kind = data["kind"]
     multiaddr = data["multiaddr"].encode()
@@ -199,10 +205,8 @@ def deploy_prepare(request):
 
 
 @require_GET
-def claim_message_view(request):
-    wallet = signed_in(request)
-    if not wallet:
-        return refused("sign in with your wallet first", 403)
+@wallet_required
+def claim_message_view(request, *, wallet: str):
     kind = request.GET.get("kind")
     if kind not in (Entry.APP, Entry.DATASET):
         return refused("kind must be app or dataset")
@@ -216,10 +220,8 @@ def claim_message_view(request):
 
 
 @require_POST
-def claim(request):
-    wallet = signed_in(request)
-    if not wallet:
-        return refused("sign in with your wallet first", 403)
+@wallet_required
+def claim(request, *, wallet: str):
     chain_id = site_chain_id()
     try:
         data = body_json(request)

@@ -99,3 +99,18 @@ def live_market(market_devnet, tmp_path):
 
     with live_market_running(devnet=market_devnet, tmp_path=tmp_path) as running:
         yield running
+
+
+@pytest.fixture
+def indexed_market(market_devnet):
+    """The simulated market's actors on an indexed test chain, with settings pointing at it."""
+    from django.test import override_settings
+
+    from marketplace.simulation.market import Market
+
+    with override_settings(CHAIN_RPC_URL=market_devnet.url, HUB_ADDRESS=market_devnet.hub):
+        market = Market(rpc_url=market_devnet.url, deployment=market_devnet.deployment, seed=5)
+        market.setup()
+        market.devnet = market_devnet
+        market_devnet.index()
+        yield market

@@ -4,16 +4,8 @@ test client."""
 import json
 
 from eth_account import Account
-from eth_account.messages import encode_typed_data
-from eth_utils import keccak
 
-
-def typed_hash_and_sign(typed: dict, key: bytes) -> tuple[str, str]:
-    message = {**typed, "domain": {**typed["domain"], "chainId": int(typed["domain"]["chainId"])}}
-    signable = encode_typed_data(full_message=message)
-    digest = "0x" + keccak(b"\x19" + signable.version + signable.header + signable.body).hex()
-    signature = "0x" + bytes(Account.sign_message(signable, key).signature).hex()
-    return digest, signature
+from marketplace.simulation.gateway import typed_data_sign
 
 
 class MarketClient:
@@ -27,7 +19,7 @@ class MarketClient:
     def authorization(self, key: bytes) -> str:
         address = Account.from_key(key).address
         typed = self.get("/challenge", address=address).json()["data"]
-        digest, signature = typed_hash_and_sign(typed, key)
+        digest, signature = typed_data_sign(typed, key)
         return f"{digest}_{signature}_{address}"
 
     def send(

@@ -14,6 +14,7 @@ from eth_account.messages import encode_defunct
 from marketplace.models import SignInNonce, Workerpool, WorkerpoolProfile
 from marketplace.simulation.actors import dev_key
 from orderbook.models import Order
+from tests.sessions import signed_in_client
 
 pytestmark = pytest.mark.django_db(transaction=True)
 OWNER, STRANGER = dev_key(4), dev_key(9)  # alpha's scheduler owns the pool; a worker does not
@@ -43,13 +44,6 @@ def _verify(client: Client, message: str, signature: str):
 
 def _sign(key: bytes, message: str) -> str:
     return "0x" + bytes(Account.sign_message(encode_defunct(text=message), key).signature).hex()
-
-
-def _signed_in(key: bytes) -> Client:
-    client = Client()
-    message = _message(client, key)
-    assert _verify(client, message, _sign(key, message)).status_code == 200
-    return client
 
 
 def test_a_signature_signs_in_once(site):
@@ -109,7 +103,7 @@ def test_garbage_gets_a_clear_error(site):
 
 
 def test_posts_without_a_csrf_token_are_refused(site):
-    client = _signed_in(OWNER)
+    client = signed_in_client(OWNER)
     guarded = Client(enforce_csrf_checks=True)
     guarded.cookies = client.cookies
     pool = _alpha(site)
@@ -130,7 +124,7 @@ def _alpha(devnet) -> str:
 
 def test_only_the_pool_owner_edits_it(site):
     pool = _alpha(site)
-    stranger = _signed_in(STRANGER)
+    stranger = signed_in_client(STRANGER)
     page = stranger.get(f"/pools/{pool}")
     assert b'name="location"' not in page.content
     refused = stranger.post(f"/pools/{pool}", {"location": "Mars"})
@@ -138,7 +132,7 @@ def test_only_the_pool_owner_edits_it(site):
     anonymous = Client().post(f"/pools/{pool}", {"location": "Mars"})
     assert anonymous.status_code == 403
 
-    owner = _signed_in(OWNER)
+    owner = signed_in_client(OWNER)
     assert b'name="location"' in owner.get(f"/pools/{pool}").content
     saved = owner.post(
         f"/pools/{pool}", {"location": "Lyon", "energy_source": "mixed", "website": "not a url"}
@@ -164,7 +158,7 @@ def test_only_an_order_s_signer_unpublishes_or_cancels_it(site, client):
     assert api.publish("apporder", order, developer.key).status_code == 200
     digest = Order.objects.get(source="api").order_hash
 
-    stranger = _signed_in(STRANGER)
+    stranger = signed_in_client(STRANGER)
     body = json.dumps({"kind": "apporder", "orderHash": digest})
     refused = stranger.post("/orders/unpublish", body, content_type="application/json")
     assert refused.status_code == 403 and "only order signer" in refused.json()["error"]
@@ -172,7 +166,7 @@ def test_only_an_order_s_signer_unpublishes_or_cancels_it(site, client):
     assert cancel.status_code == 403 and "only the order's signer" in cancel.json()["error"]
     assert Order.objects.get(order_hash=digest).status == "open"
 
-    owner = _signed_in(developer.key)
+    owner = signed_in_client(developer.key)
     tx = owner.post("/tx/cancel", body, content_type="application/json").json()["tx"]
     assert tx["to"] == site.hub and tx["data"].startswith("0x")
     assert owner.post("/orders/unpublish", body, content_type="application/json").json() == {

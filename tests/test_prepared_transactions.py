@@ -5,41 +5,18 @@ initialized ones included), cancel closes the order."""
 import json
 
 import pytest
-from django.test import Client, override_settings
+from django.test import Client
 from eth_account import Account
-from eth_account.messages import encode_defunct
 
 from marketplace.chain.orders import order_hash
 from marketplace.models import Deal, Task
 from marketplace.simulation.actors import NO_TAG, RLC, TaskStatus
-from marketplace.simulation.market import XS, Market
+from marketplace.simulation.market import XS
 from orderbook.models import Order
 from tests.market_client import MarketClient
+from tests.sessions import signed_in_client
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def market(market_devnet):
-    with override_settings(CHAIN_RPC_URL=market_devnet.url, HUB_ADDRESS=market_devnet.hub):
-        m = Market(rpc_url=market_devnet.url, deployment=market_devnet.deployment, seed=5)
-        m.setup()
-        m.devnet = market_devnet
-        market_devnet.index()
-        yield m
-
-
-def _session(actor) -> Client:
-    client = Client()
-    message = client.get("/auth/message", {"address": actor.address}).json()["message"]
-    signature = Account.sign_message(encode_defunct(text=message), actor.key).signature
-    answer = client.post(
-        "/auth/verify",
-        json.dumps({"message": message, "signature": "0x" + bytes(signature).hex()}),
-        content_type="application/json",
-    )
-    assert answer.status_code == 200
-    return client
 
 
 def _prepare(client: Client, path: str, body: dict) -> dict:
@@ -55,10 +32,11 @@ def _send(actor, tx: dict) -> dict:
     return chain._receipt(tx_hash)
 
 
-def test_deposit_and_withdraw(market):
+def test_deposit_and_withdraw(indexed_market):
+    market = indexed_market
     requester = market.requesters[0]
     market.chain.send(market.funder, market.chain.rlc, "transfer", requester.address, 5 * RLC)
-    client = _session(requester)
+    client = signed_in_client(requester.key)
     before = requester.stake()
     assert _send(requester, _prepare(client, "/tx/deposit", {"amount": "2.5"}))["status"] == 1
     assert requester.stake() == before + 2_500_000_000
@@ -85,11 +63,12 @@ def _book(market, api, *, salt: int, category: int = XS):
     return app, ask
 
 
-def test_quoted_deal_is_matched_then_claimed_past_its_deadline(market, client):
+def test_quoted_deal_is_matched_then_claimed_past_its_deadline(indexed_market, client):
+    market = indexed_market
     api = MarketClient(client, 31337)
     _book(market, api, salt=901)
     requester = market.requesters[1]
-    session = _session(requester)
+    session = signed_in_client(requester.key)
     prepared = session.post(
         "/quote/request",
         json.dumps(
@@ -141,12 +120,15 @@ def test_quoted_deal_is_matched_then_claimed_past_its_deadline(market, client):
     assert set(Task.objects.filter(deal=deal).values_list("status", flat=True)) == {Task.FAILED}
 
 
-def test_cancel_closes_the_order_on_chain(market, client):
+def test_cancel_closes_the_order_on_chain(indexed_market, client):
+    market = indexed_market
     api = MarketClient(client, 31337)
     app, _ask = _book(market, api, salt=902)
     developer = market.developers[0]
     digest = order_hash(kind="apporder", order=app, domain=market.chain.domain)
-    tx = _prepare(_session(developer), "/tx/cancel", {"kind": "apporder", "orderHash": digest})
+    tx = _prepare(
+        signed_in_client(developer.key), "/tx/cancel", {"kind": "apporder", "orderHash": digest}
+    )
     assert _send(developer, tx)["status"] == 1
     consumed = market.chain.view(market.chain.hub, "viewConsumed", bytes.fromhex(digest[2:]))
     assert consumed == app["volume"]

@@ -6,38 +6,25 @@ import json
 from html.parser import HTMLParser
 
 import pytest
-from django.test import Client, override_settings
+from django.test import Client
 from eth_account import Account
 from eth_account.messages import encode_defunct
 from PIL import Image
 
 from dappstore.models import Entry, Version
 from dappstore.services import claim_message, stats_recompute
-from marketplace.simulation.market import Market
+from tests.sessions import signed_in_client
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def market(market_devnet):
-    with override_settings(CHAIN_RPC_URL=market_devnet.url, HUB_ADDRESS=market_devnet.hub):
-        m = Market(rpc_url=market_devnet.url, deployment=market_devnet.deployment, seed=8)
-        m.setup()
-        m.devnet = market_devnet
-        market_devnet.index()
-        yield m
+def market(indexed_market):
+    return indexed_market
 
 
 def _session(actor) -> Client:
-    client = Client()
-    message = client.get("/auth/message", {"address": actor.address}).json()["message"]
-    signature = Account.sign_message(encode_defunct(text=message), actor.key).signature
-    client.post(
-        "/auth/verify",
-        json.dumps({"message": message, "signature": "0x" + bytes(signature).hex()}),
-        content_type="application/json",
-    )
-    return client
+    return signed_in_client(actor.key)
 
 
 def _claim(client: Client, actor, *, kind: str, address: str, into: str = "", signer=None):

@@ -1,6 +1,7 @@
 """JSON answers for the pages' wallet calls: {"ok": true, …} or {"ok": false, "error": …}."""
 
 import json
+from functools import wraps
 
 from django.http import JsonResponse
 
@@ -30,3 +31,20 @@ def body_json(request) -> dict:
 def signed_in(request) -> str | None:
     """The wallet address this session proved with a signature, if any."""
     return request.session.get("wallet")
+
+
+def wallet_required(view):
+    """A JSON view for a signed-in wallet only; it gets the address as `wallet`."""
+
+    @wraps(view)
+    def guarded(request, *args, **kwargs):
+        wallet = signed_in(request)
+        if not wallet:
+            return refused("sign in with your wallet first", 403)
+        return view(request, *args, wallet=wallet, **kwargs)
+
+    return guarded
+
+
+def form_errors_text(form) -> str:
+    return "; ".join(f"{field}: {' '.join(errors)}" for field, errors in form.errors.items())

@@ -7,7 +7,7 @@ from decimal import Decimal, InvalidOperation
 from django.views.decorators.http import require_POST
 
 from marketplace.web.forms import NRLC
-from marketplace.web.json import BadRequest, body_json, ok, refused, signed_in
+from marketplace.web.json import BadRequest, body_json, ok, refused, wallet_required
 from marketplace.web.site import site_chain_id
 from orderbook import drafts
 from orderbook.market import TAG_BITS
@@ -17,13 +17,6 @@ from orderbook.serialize import order_json
 from orderbook.services import Refused, order_publish, order_unpublish
 
 SELL_KINDS = {"apporder", "datasetorder", "workerpoolorder"}
-
-
-def _wallet_or_refuse(request) -> str:
-    wallet = signed_in(request)
-    if not wallet:
-        raise Refused("sign in with your wallet first")
-    return wallet
 
 
 def _kind(data: dict, allowed) -> str:
@@ -61,9 +54,9 @@ def _answer(action):
 
 
 @require_POST
-def order_prepare(request):
+@wallet_required
+def order_prepare(request, *, wallet: str):
     def action():
-        _wallet_or_refuse(request)
         data = body_json(request)
         kind = _kind(data, SELL_KINDS)
         restrictions = {}
@@ -86,9 +79,9 @@ def order_prepare(request):
 
 
 @require_POST
-def order_publish_view(request):
+@wallet_required
+def order_publish_view(request, *, wallet: str):
     def action():
-        wallet = _wallet_or_refuse(request)
         data = body_json(request)
         kind = _kind(data, KINDS)
         published = order_publish(
@@ -100,9 +93,9 @@ def order_publish_view(request):
 
 
 @require_POST
-def order_unpublish_view(request):
+@wallet_required
+def order_unpublish_view(request, *, wallet: str):
     def action():
-        wallet = _wallet_or_refuse(request)
         data = body_json(request)
         kind = _kind(data, KINDS)
         hashes = order_unpublish(

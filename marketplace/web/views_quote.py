@@ -7,7 +7,15 @@ from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
 from marketplace.models import App, Category, Dataset
-from marketplace.web.json import BadRequest, body_json, ok, refused, signed_in
+from marketplace.web.json import (
+    BadRequest,
+    body_json,
+    form_errors_text,
+    ok,
+    refused,
+    signed_in,
+    wallet_required,
+)
 from marketplace.web.site import site_chain_id
 from orderbook import drafts
 from orderbook.market import TAG_BITS
@@ -88,12 +96,10 @@ def quote_page(request):
 
 
 @require_POST
-def quote_request_prepare(request):
+@wallet_required
+def quote_request_prepare(request, *, wallet: str):
     """The request order to sign for the current best quote (recomputed here, never taken from
     the page), with the hashes of the orders it is to be matched with."""
-    wallet = signed_in(request)
-    if not wallet:
-        return refused("sign in with your wallet first", 403)
     chain_id = site_chain_id()
     try:
         data = body_json(request)
@@ -101,7 +107,7 @@ def quote_request_prepare(request):
         return refused(str(exc))
     form = QuoteForm(data, chain_id=chain_id)
     if not form.is_valid():
-        return refused("; ".join(f"{f}: {' '.join(e)}" for f, e in form.errors.items()))
+        return refused(form_errors_text(form))
     try:
         quote = _quote(form, chain_id=chain_id, requester=wallet)
         order = drafts.request_order_draft(

@@ -6,7 +6,7 @@ from django.views.decorators.http import require_POST
 
 from marketplace import transactions
 from marketplace.chain.orders import empty_dataset_order
-from marketplace.web.json import BadRequest, body_json, ok, refused, signed_in
+from marketplace.web.json import BadRequest, body_json, ok, refused, wallet_required
 from marketplace.web.site import site_chain_id, site_rlc
 from marketplace.web.views_orders import rlc_to_nrlc
 from orderbook.models import Order
@@ -15,8 +15,6 @@ from orderbook.selectors import order_get
 
 
 def _prepared(request, build):
-    if not signed_in(request):
-        return refused("sign in with your wallet first", 403)
     try:
         data = body_json(request)
         tx = build(data, site_chain_id())
@@ -30,7 +28,8 @@ def _prepared(request, build):
 
 
 @require_POST
-def deposit(request):
+@wallet_required
+def deposit(request, *, wallet: str):
     return _prepared(
         request,
         lambda data, chain_id: transactions.tx_deposit_prepare(
@@ -43,7 +42,8 @@ def deposit(request):
 
 
 @require_POST
-def withdraw(request):
+@wallet_required
+def withdraw(request, *, wallet: str):
     return _prepared(
         request,
         lambda data, chain_id: transactions.tx_withdraw_prepare(
@@ -63,7 +63,8 @@ def _open_order(chain_id: int, kind: str, value) -> Order:
 
 
 @require_POST
-def match(request):
+@wallet_required
+def match(request, *, wallet: str):
     def build(data, chain_id):
         orders = {
             kind: _open_order(chain_id, kind, data.get(kind)).order
@@ -89,7 +90,8 @@ def _indices(name: str, value) -> list[int]:
 
 
 @require_POST
-def claim(request):
+@wallet_required
+def claim(request, *, wallet: str):
     def build(data, chain_id):
         initialized = _indices("initialized", data.get("initialized", []))
         uninitialized = _indices("uninitialized", data.get("uninitialized", []))
@@ -107,7 +109,8 @@ def claim(request):
 
 
 @require_POST
-def cancel(request):
+@wallet_required
+def cancel(request, *, wallet: str):
     def build(data, chain_id):
         kind = data.get("kind")
         if kind not in transactions.MANAGE:
@@ -119,7 +122,7 @@ def cancel(request):
         )
         if order is None:
             raise LookupError("this order is not in the book")
-        if order.signer != signed_in(request):
+        if order.signer != wallet:
             raise PermissionError(f"only the order's signer {order.signer} can cancel it")
         return transactions.tx_cancel_prepare(
             chain_id=chain_id, hub=settings.HUB_ADDRESS, kind=kind, order=order.order

@@ -37,8 +37,11 @@ class Command(BaseCommand):
             load_state=state if known else None,
             dump_state=state,
             block_time=block_time,
-            # No --preserve-historical-states: with it the dump grew to gigabytes within an hour.
-            extra_args=["--state-interval", "30"],
+            # The state is dumped on exit and every 5 minutes (against a hard kill). Without
+            # --preserve-historical-states (the dump grew to gigabytes within an hour) and with
+            # a bounded history in memory, a long demo stays small; the indexer reads recent
+            # states only.
+            extra_args=["--state-interval", "300", "--prune-history", "256"],
         ).start()
         try:
             if known:

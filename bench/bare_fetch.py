@@ -2,7 +2,8 @@
 
 JSON-RPC over one kept-alive http.client connection (no requests, no web3), both eth_getLogs of
 a range in one batch as the indexer sends them (the hub and the registries by address, the
-workerpools' PolicyUpdate by topic), each log's data decoded with eth_abi from a prebuilt
+workerpools' PolicyUpdate by topic), ranges as long and cut as short as the indexer's
+(marketplace.indexer.ranges), each log's data decoded with eth_abi from a prebuilt
 (topic0, topic count) -> types map. No headers, no views, no database.
 """
 
@@ -16,7 +17,7 @@ from eth_utils import keccak
 
 from marketplace.chain.abi_codec import abi_type
 from marketplace.chain.artifacts import abi
-from marketplace.indexer.ranges import first_range_blocks, next_range_blocks
+from marketplace.indexer.ranges import first_range_blocks, next_range_blocks, range_cut
 
 EMITTER_ABIS = ("IexecInterfaceToken", "AppRegistry", "DatasetRegistry", "WorkerpoolRegistry")
 WORKERPOOL_ABI = "Workerpool"
@@ -85,6 +86,11 @@ def bare_backfill(
                     ("eth_getLogs", [{**span, "topics": [policy]}]),
                 ]
             )
+            cut = range_cut([int(log["blockNumber"], 16) for log in (*logs, *policy_logs)])
+            if cut is not None:
+                last = cut
+                logs = [log for log in logs if int(log["blockNumber"], 16) <= cut]
+                policy_logs = [log for log in policy_logs if int(log["blockNumber"], 16) <= cut]
             found = 0
             for log in (*logs, *policy_logs):
                 topics = log["topics"]

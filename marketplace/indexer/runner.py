@@ -115,6 +115,7 @@ class Indexer:
         except ReorgDetected:
             self._rollback()
             return True, number, target
+        end = batch.end  # a range too busy is cut short
         changes = changes_from_events(events=batch.events, hub=self.hub)
         states = states_read(
             reader=self.reader, changes=changes, block={"blockHash": batch.end_header.hash}

@@ -46,7 +46,9 @@ format:
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
+# The read benchmark's load generator is Debian's wrk: installed only when missing.
 bench: setup
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(PY) -m bench $(BENCH_ARGS)
 
 clean:

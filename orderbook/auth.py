@@ -89,11 +89,11 @@ def authorization_use(*, chain_id: int, header: str | None) -> str:
         match.group(2),
         to_checksum_address(match.group(3)),
     )
-    challenge = Challenge.objects.filter(chain_id=chain_id, address=address, hash=digest).first()
-    if challenge is None or _recover(digest, signature) != address:
+    if _recover(digest, signature) != address:
         raise AuthorizationInvalid
-    # Deleting by primary key makes the header single-use even under concurrent requests.
-    deleted, _ = Challenge.objects.filter(pk=challenge.pk).delete()
+    # Finding and burning the challenge in one DELETE: of concurrent requests with the same
+    # header, only one deletes the row, so the header works once.
+    deleted, _ = Challenge.objects.filter(chain_id=chain_id, address=address, hash=digest).delete()
     if deleted != 1:
         raise AuthorizationInvalid
     return address

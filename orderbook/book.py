@@ -11,7 +11,7 @@ from orderbook.api.query import Query
 from orderbook.models import KINDS, Order
 from orderbook.parsing import OrderInvalid
 from orderbook.selectors import book_sorted, open_orders, restrict_filter, tag_filter
-from orderbook.serialize import deal_json, order_json, timestamp_json
+from orderbook.serialize import ORDER_JSON_FIELDS, deal_json, order_json, timestamp_json
 
 __all__ = ["order_json"]
 
@@ -173,7 +173,8 @@ def orders_page(*, chain_id: int, kind: str, query: Query) -> dict:
     min_volume = query.uint("minVolume")
     if min_volume is not None:
         qs = qs.filter(remaining__gte=min_volume)
-    return _page(book_sorted(qs, kind=kind), query, "orders", order_json)
+    qs = book_sorted(qs, kind=kind).only(*ORDER_JSON_FIELDS)
+    return _page(qs, query, "orders", order_json)
 
 
 def _workerpool_filters(query: Query, qs: QuerySet) -> QuerySet:

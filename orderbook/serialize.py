@@ -3,6 +3,18 @@
 from orderbook.models import Order
 
 ISO_MS = "%Y-%m-%dT%H:%M:%S.%f"
+# The columns order_json reads: lists load only these (the book's rows are wide).
+ORDER_JSON_FIELDS = (
+    "order_hash",
+    "chain_id",
+    "kind",
+    "remaining",
+    "status",
+    "publication_timestamp",
+    "signer",
+    "order",
+    "bulk",
+)
 
 
 def timestamp_json(value) -> str:

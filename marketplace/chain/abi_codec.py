@@ -1,13 +1,17 @@
 """Fast ABI encoding and decoding from JSON ABI entries, with named tuples as dicts.
 
 web3's contract layer formats every value through several layers; the indexer decodes tens of
-thousands of logs and view results per second, so it uses eth_abi directly with prebuilt types.
+thousands of logs and view results per second, so it uses eth_abi directly with prebuilt types,
+and marketplace.chain.fast_abi for the view results it can read (~5x faster, same values).
 """
 
+from contextlib import suppress
 from functools import lru_cache
 
 from eth_abi import decode, encode
 from eth_utils import function_abi_to_4byte_selector, keccak, to_checksum_address
+
+from marketplace.chain.fast_abi import decoder_for
 
 
 def abi_type(param: dict) -> str:
@@ -52,13 +56,21 @@ class Function:
         self.input_types = [abi_type(p) for p in entry["inputs"]]
         self.outputs = entry["outputs"]
         self.output_types = [abi_type(p) for p in self.outputs]
+        self._fast_decode = decoder_for(self.outputs)
 
     def calldata(self, *args) -> str:
         return "0x" + (self.selector + encode(self.input_types, list(args))).hex()
 
     def decode(self, result: str):
-        values = decode(self.output_types, bytes.fromhex(result[2:]))
-        decoded = [to_python(p, v) for p, v in zip(self.outputs, values, strict=True)]
+        data = bytes.fromhex(result[2:])
+        decoded = None
+        if self._fast_decode:
+            # Data it cannot read goes to eth_abi below, which says what is wrong with it.
+            with suppress(ValueError, IndexError):
+                decoded = self._fast_decode(data)
+        if decoded is None:
+            values = decode(self.output_types, data)
+            decoded = [to_python(p, v) for p, v in zip(self.outputs, values, strict=True)]
         return decoded[0] if len(decoded) == 1 else decoded
 
 

@@ -1,10 +1,13 @@
 """Decodes raw logs into named events, telling apart the three `Transfer`s by emitter and topics.
 
 Built once from the PoCo ABIs: a (emitter kind, topic0, topic count) key selects the spec, and
-eth_abi decodes the data with prebuilt types (web3's process_log is ~10x slower).
+eth_abi decodes the data with prebuilt types (web3's process_log is ~10x slower). Most PoCo events
+carry only one-word values (uint, address, bytes32, bool): those are read straight from the hex
+words, ~10x faster than eth_abi, with the same results; any other shape goes through eth_abi.
 """
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from eth_abi import decode
 
@@ -25,6 +28,20 @@ REGISTRY_KINDS = {
 }
 
 
+def _word_reader(kind: str):
+    """How to read one 64-hex-digit word of type `kind` as to_python would give it, or None
+    when the type is not a single static word."""
+    if kind.startswith("uint"):
+        return lambda word: int(word, 16)
+    if kind == "address":
+        return lambda word: checksum("0x" + word[24:])
+    if kind == "bytes32":
+        return lambda word: "0x" + word.lower()
+    if kind == "bool":
+        return lambda word: int(word, 16) != 0
+    return None
+
+
 @dataclass(frozen=True)
 class EventSpec:
     name: str
@@ -32,14 +49,25 @@ class EventSpec:
     unindexed: list[dict]
     data_types: list[str]
 
+    @cached_property
+    def word_readers(self) -> list | None:
+        readers = [_word_reader(kind) for kind in self.data_types]
+        return None if None in readers else readers
+
     def decode(self, topics: list[str], data: str) -> dict:
         args = {}
         for param, topic in zip(self.indexed, topics[1:], strict=True):
             args[param["name"]] = _topic_value(param, topic)
-        if self.unindexed:
-            values = decode(self.data_types, bytes.fromhex(data[2:]))
-            for param, value in zip(self.unindexed, values, strict=True):
-                args[param["name"]] = to_python(param, value)
+        if not self.unindexed:
+            return args
+        readers = self.word_readers
+        if readers is not None and len(data) == 2 + 64 * len(readers):
+            for i, (param, read) in enumerate(zip(self.unindexed, readers, strict=True)):
+                args[param["name"]] = read(data[2 + 64 * i : 66 + 64 * i])
+            return args
+        values = decode(self.data_types, bytes.fromhex(data[2:]))
+        for param, value in zip(self.unindexed, values, strict=True):
+            args[param["name"]] = to_python(param, value)
         return args
 
 

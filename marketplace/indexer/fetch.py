@@ -18,6 +18,7 @@ from marketplace.indexer.events import (
     Event,
     event_decode,
 )
+from marketplace.indexer.ranges import range_cut
 
 ZERO_TOPIC = "0x" + "00" * 32
 
@@ -101,6 +102,11 @@ class Fetcher:
             if parent_raw is None or parent_raw["hash"].lower() != parent[1]:
                 raise ReorgDetected(f"block {parent[0]} changed")
         end_header = _header(end_raw, end)
+        cut = range_cut([int(log["blockNumber"], 16) for log in (*hub_logs, *policy_logs)])
+        if cut is not None:
+            end, end_header = cut, None
+            hub_logs = [log for log in hub_logs if int(log["blockNumber"], 16) <= cut]
+            policy_logs = [log for log in policy_logs if int(log["blockNumber"], 16) <= cut]
 
         events = [
             event_decode(emitter=self.emitters[log["address"].lower()], log=log) for log in hub_logs
@@ -118,16 +124,19 @@ class Fetcher:
                 events.append(event_decode(emitter=WORKERPOOL, log=log))
         events.sort(key=lambda e: (e.block_number, e.log_index))
 
-        headers = self._headers(events, end_header)
+        headers = self._headers(events, end, end_header)
         return Batch(start=start, end=end, headers=headers, events=events)
 
-    def _headers(self, events: list[Event], end_header: Header) -> dict[int, Header]:
-        numbers = sorted({e.block_number for e in events} - {end_header.number})
-        raws = self.rpc.batch([_block_request(n) for n in [*numbers, end_header.number]])
+    def _headers(self, events: list[Event], end: int, end_header: Header | None):
+        """Headers of the blocks with events and of `end`. `end_header`, read with the logs,
+        must not have changed since; a cut range's end has events, checked like the others."""
+        numbers = sorted({e.block_number for e in events} - {end})
+        raws = self.rpc.batch([_block_request(n) for n in [*numbers, end]])
         headers = {n: _header(raw, n) for n, raw in zip(numbers, raws, strict=False)}
-        if _header(raws[-1], end_header.number).hash != end_header.hash:
-            raise Inconsistent(f"block {end_header.number} changed while reading the range")
-        headers[end_header.number] = end_header
+        latest = _header(raws[-1], end)
+        if end_header and latest.hash != end_header.hash:
+            raise Inconsistent(f"block {end} changed while reading the range")
+        headers[end] = end_header or latest
         for event in events:
             if headers[event.block_number].hash != event.block_hash:
                 raise Inconsistent(f"log of block {event.block_number} is from another fork")

@@ -19,15 +19,13 @@ from marketplace.chain.rpc import RpcClient, RpcError, RpcUnavailable
 from marketplace.indexer.changes import changes_from_events
 from marketplace.indexer.fetch import Fetcher, Inconsistent, ReorgDetected
 from marketplace.indexer.lock import indexer_lock
+from marketplace.indexer.ranges import first_range_blocks, next_range_blocks
 from marketplace.indexer.rollback import rollback
 from marketplace.indexer.states import states_read
 from marketplace.indexer.store import batch_store
 from marketplace.models import IndexerCursor, Workerpool
 
 log = logging.getLogger(__name__)
-# Ranges adapt so that one holds about this many events: memory stays flat however busy the
-# chain is, and quiet stretches are crossed in few round trips.
-TARGET_EVENTS = 4000
 MAX_BACKOFF = 30.0
 
 
@@ -61,7 +59,7 @@ class Indexer:
         self.start_block = start_block
         self.confirmations = confirmations
         self.max_batch_blocks = max_batch_blocks
-        self.batch_blocks = min(100, max_batch_blocks)
+        self.batch_blocks = first_range_blocks(maximum=max_batch_blocks)
         self.chain_id: int | None = None
         self.reader = Reader(self.rpc, self.hub)
         self.fetcher: Fetcher | None = None
@@ -117,6 +115,7 @@ class Indexer:
         except ReorgDetected:
             self._rollback()
             return True, number, target
+        end = batch.end  # a range too busy is cut short
         changes = changes_from_events(events=batch.events, hub=self.hub)
         states = states_read(
             reader=self.reader, changes=changes, block={"blockHash": batch.end_header.hash}
@@ -132,12 +131,13 @@ class Indexer:
         )
         self.events += len(batch.events)
         self.blocks += end - number
-        self._adapt(len(batch.events), end - number)
+        self.batch_blocks = next_range_blocks(
+            current=self.batch_blocks,
+            events=len(batch.events),
+            blocks=end - number,
+            maximum=self.max_batch_blocks,
+        )
         return end < target, end, target
-
-    def _adapt(self, events: int, blocks: int):
-        wanted = int(blocks * TARGET_EVENTS / events) if events else blocks * 2
-        self.batch_blocks = max(1, min(self.max_batch_blocks, wanted, self.batch_blocks * 2))
 
     def run(
         self,

@@ -5,7 +5,8 @@ Every write is an upsert keyed on chain identity, so storing the same range twic
 
 from collections import defaultdict
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models.constants import OnConflict
 
 from marketplace.chain.reader import ASSET_GETTERS, Reader
 from marketplace.indexer.changes import Changes
@@ -141,6 +142,56 @@ def _blocks_upsert(chain_id: int, headers: list[Header]) -> dict[int, int]:
     )
 
 
+RAW_EVENT_COLUMNS = (
+    "chain_id",
+    "block",
+    "tx_hash",
+    "log_index",
+    "address",
+    "name",
+    "topics",
+    "data",
+    "ref",
+    "account",
+    "amount",
+)
+
+
+def _raw_events_insert(w: "_Writer", events: list[Event]):
+    """RawEvent rows as bulk_create(ignore_conflicts=True) writes them, in one executemany: the
+    indexer's largest write, where a model instance per event cost more than the insert."""
+    meta = RawEvent._meta
+    fields = [meta.get_field(name) for name in RAW_EVENT_COLUMNS]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in fields)
+    suffix = connection.ops.on_conflict_suffix_sql(fields, OnConflict.IGNORE, None, None) or ""
+    sql = (
+        f"{connection.ops.insert_statement(on_conflict=OnConflict.IGNORE)} "
+        f"{quote(meta.db_table)} ({columns}) VALUES ({', '.join(['%s'] * len(fields))}) {suffix}"
+    )
+    topics, amount = meta.get_field("topics"), meta.get_field("amount")
+    rows = []
+    for e in events:
+        keys = event_keys(e)
+        rows.append(
+            (
+                w.chain_id,
+            w.block_ids[e.block_number],
+            e.tx_hash,
+            e.log_index,
+            e.address,
+            e.name,
+                topics.get_db_prep_save(e.topics, connection),
+                e.data,
+                keys["ref"],
+                keys["account"],
+                amount.get_db_prep_save(keys["amount"], connection),
+            )
+        )
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
+
+
 class _Writer:
     def __init__(self, chain_id: int, block_ids: dict[int, int]):
         self.chain_id = chain_id
@@ -167,22 +218,7 @@ def batch_store(
     with transaction.atomic():
         block_ids = _blocks_upsert(chain_id, list(batch.headers.values()))
         w = _Writer(chain_id, block_ids)
-        RawEvent.objects.bulk_create(
-            [
-                RawEvent(
-                    **w.origin(e),
-                    log_index=e.log_index,
-                    address=e.address,
-                    name=e.name,
-                    topics=e.topics,
-                    data=e.data,
-                    **event_keys(e),
-                )
-                for e in batch.events
-            ],
-            ignore_conflicts=True,
-            batch_size=1000,
-        )
+        _raw_events_insert(w, batch.events)
         _store_entities(w, changes, states)
         hooks_run(
             BatchContext(

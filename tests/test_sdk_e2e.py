@@ -326,7 +326,7 @@ def test_sdk_against_market_api_and_chain(sdk_installed, market_devnet, stack, t
         ),
     }
 
-    # Matches: the API's remaining and status follow the chain (volume − viewConsumed).
+    # Matches: the API's remaining and status follow the chain (volume - viewConsumed).
     first, second = out["matches"]
     assert (first["volume"], second["volume"]) == ("1", "1")
     consumed = {

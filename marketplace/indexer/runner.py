@@ -21,7 +21,7 @@ from marketplace.indexer.fetch import Fetcher, Inconsistent, ReorgDetected
 from marketplace.indexer.lock import indexer_lock
 from marketplace.indexer.rollback import rollback
 from marketplace.indexer.states import states_read
-from marketplace.indexer.store import batch_store
+from marketplace.indexer.store import batch_store, cursor_heartbeat
 from marketplace.models import IndexerCursor, Workerpool
 
 log = logging.getLogger(__name__)
@@ -29,6 +29,8 @@ log = logging.getLogger(__name__)
 # chain is, and quiet stretches are crossed in few round trips.
 TARGET_EVENTS = 4000
 MAX_BACKOFF = 30.0
+# At the head the cursor row is touched at most this often: enough for staleness, few writes.
+HEARTBEAT_SECONDS = 1.0
 
 
 class HubMismatch(Exception):
@@ -67,6 +69,7 @@ class Indexer:
         self.fetcher: Fetcher | None = None
         self.events = 0
         self.blocks = 0
+        self.heartbeat_at = 0.0
 
     def connect(self):
         """Learn the chain id and the registries from the node: nothing is assumed."""
@@ -107,6 +110,7 @@ class Indexer:
             if block_hash and self.fetcher.block_hashes([number])[number] != block_hash:
                 self._rollback()
                 return True, number, target
+            self._heartbeat(head)
             return False, number, target
         end = min(number + self.batch_blocks, target)
         parent = (number, block_hash) if block_hash else None
@@ -134,6 +138,12 @@ class Indexer:
         self.blocks += end - number
         self._adapt(len(batch.events), end - number)
         return end < target, end, target
+
+    def _heartbeat(self, head: int):
+        now = time.monotonic()
+        if now - self.heartbeat_at >= HEARTBEAT_SECONDS:
+            cursor_heartbeat(chain_id=self.chain_id, head=head)
+            self.heartbeat_at = now
 
     def _adapt(self, events: int, blocks: int):
         wanted = int(blocks * TARGET_EVENTS / events) if events else blocks * 2

@@ -6,6 +6,7 @@ Every write is an upsert keyed on chain identity, so storing the same range twic
 from collections import defaultdict
 
 from django.db import transaction
+from django.utils import timezone
 
 from marketplace.chain.reader import ASSET_GETTERS, Reader
 from marketplace.indexer.changes import Changes
@@ -317,4 +318,12 @@ def _store_tasks(w: _Writer, changes: Changes, states: States):
         ],
         unique=["task", "worker"],
         update=["status", "result_hash", "result_seal", "enclave_challenge", "weight"],
+    )
+
+
+def cursor_heartbeat(*, chain_id: int, head: int):
+    """The indexer is at the head and has just checked it: the index is current, not stale,
+    even on a chain that mines no block for a while (see selectors_status.index_staleness)."""
+    IndexerCursor.objects.filter(chain_id=chain_id).update(
+        head_number=head, updated_at=timezone.now()
     )

@@ -7,6 +7,7 @@ expects. Every answer below 500 is JSON, errors as {"ok": false, "error": messag
 import logging
 
 from django.conf import settings
+from django.db import DatabaseError
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers
 from rest_framework.exceptions import ParseError
@@ -15,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from marketplace.chain.rpc import RpcError, RpcUnavailable
+from marketplace.ratelimit import rate_limited
 from orderbook import book, facts
 from orderbook.api.query import Query
 from orderbook.api.schema import (
@@ -71,6 +73,9 @@ class MarketView(APIView):
         if isinstance(exc, RpcUnavailable | RpcError):
             log.warning("market API: node error: %s", exc)
             return error(RETRY, 500)
+        if isinstance(exc, DatabaseError):
+            log.warning("market API: database error: %s", exc)
+            return error(RETRY, 500)
         response = super().handle_exception(exc)
         detail = (
             response.data.get("detail", "error") if isinstance(response.data, dict) else "error"
@@ -115,6 +120,7 @@ class ChallengeView(MarketView):
         parameters=[CHAIN, param("address", str, ADDRESS, required=True)],
         responses={200: envelope("Challenge", {"data": serializers.DictField()}), **ANSWERS},
     )
+    @rate_limited(group="challenge")
     def get(self, request):
         query = Query(request.query_params)
         chain_id = self.chain(query)
@@ -196,6 +202,7 @@ class OrdersView(MarketView):
         query = Query(request.query_params)
         return ok(**book.orders_page(chain_id=self.chain(query), kind=self.kind, query=query))
 
+    @rate_limited(group="publish")
     def post(self, request):
         chain_id = self.chain(Query(request.query_params))
         authorized = authorization_use(
@@ -207,6 +214,7 @@ class OrdersView(MarketView):
         )
         return ok(published=book.order_json(published))
 
+    @rate_limited(group="publish")
     def put(self, request):
         chain_id = self.chain(Query(request.query_params))
         authorized = authorization_use(

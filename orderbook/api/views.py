@@ -8,6 +8,7 @@ import logging
 
 from django.conf import settings
 from django.db import DatabaseError
+from django.http import JsonResponse
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers
 from rest_framework.exceptions import ParseError
@@ -18,6 +19,7 @@ from rest_framework.views import APIView
 from marketplace.chain.rpc import RpcError, RpcUnavailable
 from marketplace.ratelimit import rate_limited
 from orderbook import book, facts
+from orderbook.api.parsers import JSONBodyParser
 from orderbook.api.query import Query
 from orderbook.api.schema import (
     ADDRESS,
@@ -37,6 +39,7 @@ from orderbook.api.schema import (
     param,
 )
 from orderbook.auth import AuthorizationInvalid, authorization_use, challenge_get_or_create
+from orderbook.models import KINDS
 from orderbook.parsing import OrderInvalid
 from orderbook.services import Refused, order_publish, order_unpublish
 
@@ -58,6 +61,8 @@ class MarketView(APIView):
     authentication_classes = []
     permission_classes = []
     renderer_classes = [JSONRenderer]
+    # Forms would be parsed as bodies too (and documented): only the SDK's JSON is taken.
+    parser_classes = [JSONBodyParser]
 
     def handle_exception(self, exc):
         if isinstance(exc, OrderInvalid):
@@ -273,3 +278,16 @@ def orders_views(kind: str) -> tuple[type, type]:
         )
     )(type(f"{kind.capitalize()}View", (OrderView,), {"kind": kind}))
     return book, lookup
+
+
+LOOKUPS = {"categories": "category", "deals": "deal", **{f"{k}s": k for k in KINDS}}
+
+
+def lookup_not_found(request, resource: str):
+    """A lookup whose id cannot exist (the routes only take well-formed ids): the same JSON 404
+    as an unknown id. Django's own 404 page is HTML when DEBUG is on, which the SDK rejects."""
+    return JsonResponse({"ok": False, "error": f"{LOOKUPS[resource]} not found"}, status=404)
+
+
+def route_not_found(request, route: str):
+    return JsonResponse({"ok": False, "error": "Not Found"}, status=404)

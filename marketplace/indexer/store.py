@@ -304,17 +304,25 @@ def _store_tasks(w: _Writer, changes: Changes, states: States):
     task_ids = dict(
         Task.objects.filter(chain_id=w.chain_id, taskid__in=list(tasks)).values_list("taskid", "id")
     )
+    stored = set(
+        Contribution.objects.filter(task_id__in=task_ids.values()).values_list(
+            "task__taskid", "worker"
+        )
+    )
+    # A contribution row is created by its own TaskContribute event. State read past the
+    # range (a node without history answers at its latest block) can list contributors whose
+    # event a later range brings: they are created then, from it, as a fresh index would.
     _upsert(
         Contribution,
         [
             Contribution(
-                **w.origin(changes.contributions.get((t, worker)) or changes.tasks[t]),
-                task_id=task_ids[t],
-                worker=worker,
+                **w.origin(changes.contributions.get(key) or changes.tasks[key[0]]),
+                task_id=task_ids[key[0]],
+                worker=key[1],
                 **contribution_fields(view),
             )
-            for (t, worker), view in states.contributions.items()
-            if t in task_ids
+            for key, view in states.contributions.items()
+            if key[0] in task_ids and (key in changes.contributions or key in stored)
         ],
         unique=["task", "worker"],
         update=["status", "result_hash", "result_seal", "enclave_challenge", "weight"],

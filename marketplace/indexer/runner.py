@@ -33,6 +33,12 @@ MAX_BACKOFF = 30.0
 HEARTBEAT_SECONDS = 1.0
 
 
+# What decoding a malformed answer raises (a JSON-RPC envelope around a result of the wrong
+# shape: a number that is not hex, a block without its hash...). Nothing of a range is stored
+# unless all of it decoded, so such an answer is one more reason to retry, like a node error.
+MALFORMED = (ValueError, TypeError, KeyError, AttributeError, IndexError)
+
+
 class HubMismatch(Exception):
     pass
 
@@ -175,7 +181,7 @@ class Indexer:
                         first = self.cursor()[0]
                     more, cursor, target = self.step()
                     failures, failing_since = 0, None
-                except (RpcUnavailable, RpcError, Inconsistent, DatabaseError) as exc:
+                except (RpcUnavailable, RpcError, Inconsistent, DatabaseError, *MALFORMED) as exc:
                     failing_since = failing_since or time.monotonic()
                     if not follow and time.monotonic() - failing_since > give_up_after:
                         raise
@@ -184,7 +190,12 @@ class Indexer:
                         self.batch_blocks = max(1, self.batch_blocks // 2)
                     delay = min(MAX_BACKOFF, 0.25 * 2**failures)
                     failures += 1
-                    log.warning("indexer: %s; retrying in %.1fs", exc, delay)
+                    log.warning(
+                        "indexer: %s; retrying in %.1fs",
+                        f"malformed answer: {exc!r}" if isinstance(exc, MALFORMED) else exc,
+                        delay,
+                        exc_info=isinstance(exc, MALFORMED) and failures == 1,
+                    )
                     if isinstance(exc, DatabaseError):
                         connection.close()
                         close_old_connections()

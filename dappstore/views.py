@@ -18,6 +18,7 @@ from dappstore.services import (
     entry_update,
 )
 from marketplace import selectors as chain_selectors
+from marketplace.ratelimit import rate_limited
 from marketplace.transactions import tx_create_asset_prepare
 from marketplace.web.json import (
     BadRequest,
@@ -220,6 +221,7 @@ def claim_message_view(request, *, wallet: str):
 
 
 @require_POST
+@rate_limited(group="publish")
 @wallet_required
 def claim(request, *, wallet: str):
     chain_id = site_chain_id()

@@ -50,10 +50,12 @@ INSTALLED_APPS = [
     "marketplace",
     "orderbook",
     "dappstore",
+    "django_ratelimit",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "marketplace.body_limit.BodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -63,6 +65,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "marketplace.index_headers.IndexHeadersMiddleware",
 ]
 
 ROOT_URLCONF = "marketplace.urls"
@@ -101,6 +104,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     # A file, not pytest's in-memory default, so that indexer processes started by tests share it.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
+else:
+    # A kept connection is checked before each request: after a PostgreSQL restart the first
+    # request reconnects instead of failing on the dead connection.
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_url("REDIS_URL", None, schemes=("redis", "rediss", "unix"))
@@ -124,8 +131,43 @@ else:
         # kombu's default is ./control, in whatever directory the worker was started from
         "control_folder": str(_broker_dir / "control"),
     }
+# The rate limiters' counters (marketplace/ratelimit.py) live in the cache: Redis when set, so
+# that limits hold across processes and hosts; else files in var/, shared by local processes.
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "poco-market",
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+        }
+    }
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
+
+# --- Production security (`manage.py check --deploy` passes with DEBUG off, see README) -------
+# Behind a TLS-terminating proxy: SECURE_PROXY_SSL_HEADER=HTTP_X_FORWARDED_PROTO,https and daphne
+# --proxy-headers, so that Django sees https and the rate limits see the client's address.
+_proxy_ssl = env_list("SECURE_PROXY_SSL_HEADER", [])
+if _proxy_ssl and len(_proxy_ssl) != 2:
+    raise ImproperlyConfigured("SECURE_PROXY_SSL_HEADER must be HEADER,VALUE")
+SECURE_PROXY_SSL_HEADER = tuple(_proxy_ssl) or None
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+X_FRAME_OPTIONS = "DENY"
+# Bodies are orders and unpublish requests (a few KB; params at most 64 KiB): anything much
+# larger is refused with a JSON 413 before it is read (marketplace/body_limit.py).
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("MAX_REQUEST_BYTES", 256 * 1024, minimum=1024)
 
 AUTH_PASSWORD_VALIDATORS = []
 LANGUAGE_CODE = "en-us"
@@ -149,6 +191,7 @@ STORAGES = {
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "marketplace.api.pagination.Pagination",
+    "EXCEPTION_HANDLER": "marketplace.api.errors.exception_handler",
     "PAGE_SIZE": 20,
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
@@ -205,6 +248,29 @@ CORS_URLS_REGEX = (
     r"|(app|dataset|workerpool|request)orders)(/.*)?$"
 )
 CORS_ALLOW_HEADERS = ["authorization", "content-type"]
+CORS_EXPOSE_HEADERS = ["Retry-After", "X-Index-Block", "X-Index-Head", "X-Index-Lag",
+                       "X-Index-Age", "X-Index-Stale"]  # fmt: skip
+
+# --- Index staleness (marketplace/selectors_status.py: API headers, /metrics, page banner) ---
+# Stale when the indexer has not checked the node's head for this long, or is this far behind.
+INDEX_STALE_SECONDS = env_int("INDEX_STALE_SECONDS", 30, minimum=1)
+INDEX_STALE_BLOCKS = env_int("INDEX_STALE_BLOCKS", 10, minimum=0)
+
+# --- Rate limits (marketplace/ratelimit.py), per client address: "<count>/<s|m|h|d>" ---------
+RATE_LIMITS = {
+    "publish": env_str("RATE_LIMIT_PUBLISH", "120/m"),  # POST and PUT of orders
+    "challenge": env_str("RATE_LIMIT_CHALLENGE", "120/m"),  # GET /challenge
+    "signin": env_str("RATE_LIMIT_SIGNIN", "10/m"),  # the pages' sign-in
+}
+RATELIMIT_USE_CACHE = "default"
+RATELIMIT_FAIL_OPEN = True
+SILENCED_SYSTEM_CHECKS = [
+    # django-ratelimit predates Django's own RedisCache, whose INCR is atomic.
+    "django_ratelimit.W001",
+    # The embedded file cache increments without a lock: under bursts across processes a
+    # limit may let a few more requests through. Production sets REDIS_URL.
+    *([] if REDIS_URL else ["django_ratelimit.E003"]),
+]
 
 # --- Background jobs -------------------------------------------------------------------------
 LIVE_EVENT_RETENTION_HOURS = env_int("LIVE_EVENT_RETENTION_HOURS", 24, minimum=1)

@@ -81,7 +81,7 @@ def _recover(digest: str, signature: str) -> str:
 
 def authorization_use(*, chain_id: int, header: str | None) -> str:
     """The address the header proves, burning its challenge; AuthorizationInvalid otherwise."""
-    match = HEADER.match(header or "")
+    match = HEADER.fullmatch(header or "")
     if not match:
         raise AuthorizationInvalid
     digest, signature, address = (

@@ -6,7 +6,8 @@ never loads more than its own rows.
 
 from django.db.models import Q, QuerySet
 
-from marketplace.models import Category, Deal, IndexerCursor
+from marketplace.models import Category, Deal
+from marketplace.selectors_status import index_staleness
 from orderbook.api.query import Query
 from orderbook.models import KINDS, Order
 from orderbook.parsing import OrderInvalid
@@ -30,11 +31,20 @@ def _page(qs: QuerySet, query: Query, key: str, serialize) -> dict:
 
 
 def metrics(*, chain_id: int) -> dict:
-    cursor = IndexerCursor.objects.filter(chain_id=chain_id).first()
+    """The reference's fields, plus how current the index is (headBlock, lag, age, stale)."""
+    status = index_staleness(chain_id=chain_id)
     counts = {f"{kind}s": open_orders(chain_id=chain_id, kind=kind).count() for kind in KINDS}
-    last = cursor.block_number if cursor else 0
+    last = status.last_block or 0
     # Every stored block has passed the reorg checks: the checkpoint is the cursor itself.
-    return {"lastBlock": last, "checkpointBlock": last, **counts}
+    return {
+        "lastBlock": last,
+        "checkpointBlock": last,
+        **counts,
+        "headBlock": status.head or 0,
+        "lag": status.lag_blocks or 0,
+        "age": None if status.age_seconds is None else round(status.age_seconds, 1),
+        "stale": status.stale,
+    }
 
 
 def _category_json(category: Category) -> dict:

@@ -9,6 +9,7 @@ order the undone events touched, so an undone fill or cancel brings the order ba
 import logging
 
 from django.db.models import Q
+from django.utils.timezone import now
 
 from marketplace.chain.abi_codec import functions
 from marketplace.chain.artifacts import abi
@@ -152,10 +153,16 @@ def orders_revalidate(
         if order.status == Order.DEAD and status == Order.OPEN and not _chain_death(order):
             continue  # dead for a reason the chain cannot undo
         if (status, reason, remaining) != (order.status, order.dead_reason, order.remaining):
+            # Only over the state this was derived from: the indexer and the periodic re-check
+            # run concurrently, and a writer that changed the order meanwhile knew more.
+            written = Order.objects.filter(
+                pk=order.pk, status=order.status, remaining=order.remaining
+            ).update(status=status, dead_reason=reason, remaining=remaining, updated_at=now())
+            if not written:
+                continue
             if order.status == Order.OPEN and status != Order.OPEN:
                 left_open.append(order)
             order.status, order.dead_reason, order.remaining = status, reason, remaining
-            order.save(update_fields=["status", "dead_reason", "remaining", "updated_at"])
             # As the reference feed: `updated` while an order stays open, `unpublished` when it
             # leaves the book (filled, canceled, dead).
             live_order_event(order=order, name="updated" if status == Order.OPEN else "unpublished")

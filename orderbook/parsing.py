@@ -13,10 +13,11 @@ from marketplace.chain.orders import FIELDS
 # The reference server stores numbers as JavaScript numbers: it cannot represent more, so
 # neither do we accept more, with a clear 400 rather than a silent rounding.
 MAX_SAFE_INTEGER = 2**53 - 1
-ADDRESS_ANY = re.compile(r"^(0x)?[0-9a-fA-F]{40}$")
-BYTES32 = re.compile(r"^0x[0-9a-fA-F]{64}$")
-SIGNATURE = re.compile(r"^0x(?:[0-9a-fA-F]{128}|[0-9a-fA-F]{130})$")
-DECIMAL = re.compile(r"^[0-9]{1,16}$")
+# Matched with fullmatch: `$` would also let a trailing newline through.
+ADDRESS_ANY = re.compile(r"(0x)?[0-9a-fA-F]{40}")
+BYTES32 = re.compile(r"0x[0-9a-fA-F]{64}")
+SIGNATURE = re.compile(r"0x(?:[0-9a-fA-F]{128}|[0-9a-fA-F]{130})")
+DECIMAL = re.compile(r"[0-9]{1,16}")
 MAX_PARAMS = 65536
 
 
@@ -25,15 +26,14 @@ class OrderInvalid(ValueError):
 
 
 def address_parse(name: str, value) -> str:
-    if isinstance(value, str) and ADDRESS_ANY.match(value):
+    if isinstance(value, str) and ADDRESS_ANY.fullmatch(value):
         return to_checksum_address(value if value.startswith("0x") else "0x" + value)
     raise OrderInvalid(f"{name} is not a valid ethereum address")
 
 
 def uint_parse(name: str, value, *, minimum: int = 0) -> int:
-    if isinstance(value, str) and DECIMAL.match(value.strip()):
-        value = int(value.strip())
-    elif isinstance(value, float) and value.is_integer():
+    decimal = isinstance(value, str) and DECIMAL.fullmatch(value)
+    if decimal or (isinstance(value, float) and value.is_integer()):
         value = int(value)
     elif isinstance(value, float):
         raise OrderInvalid(f"{name} must be an integer")
@@ -47,7 +47,7 @@ def uint_parse(name: str, value, *, minimum: int = 0) -> int:
 
 
 def bytes32_parse(name: str, value) -> str:
-    if not isinstance(value, str) or not BYTES32.match(value):
+    if not isinstance(value, str) or not BYTES32.fullmatch(value):
         raise OrderInvalid(f"{name} must be a bytes32 hexstring")
     return value.lower()
 
@@ -57,7 +57,19 @@ def _string(name: str, value) -> str:
         raise OrderInvalid(f"{name} must be a `string` type")
     if len(value) > MAX_PARAMS:
         raise OrderInvalid(f"{name} must be at most {MAX_PARAMS} characters")
+    # The string is hashed as UTF-8 and stored: a lone surrogate (JSON's "\ud800") has no
+    # UTF-8 form, and PostgreSQL stores no NUL character.
+    if "\x00" in value or not _utf8(value):
+        raise OrderInvalid(f"{name} must be a valid unicode string without NUL characters")
     return value
+
+
+def _utf8(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 PARSERS = {
@@ -84,7 +96,7 @@ def order_parse(*, kind: str, data) -> dict:
     sign = data.get("sign")
     if sign is None:
         raise OrderInvalid("order.sign is a required field")
-    if not isinstance(sign, str) or not SIGNATURE.match(sign):
+    if not isinstance(sign, str) or not SIGNATURE.fullmatch(sign):
         raise OrderInvalid("order.sign must be a valid signature")
     order["sign"] = sign.lower()
     return order

@@ -8,6 +8,7 @@ import logging
 
 from django.db import transaction
 
+from marketplace.models import IndexerCursor
 from orderbook import facts
 from orderbook.chain import orders_revalidate
 from orderbook.models import Order
@@ -19,6 +20,11 @@ CHUNK = 200
 
 def open_orders_revalidate() -> int:
     chain_id = facts.chain_id()
+    # Consumed volumes are read where the index is, not at the head: a fill or a close the
+    # indexer has not stored yet is its to apply, with its event (read ahead of the index, a
+    # closed order would look filled, and the indexer only follows open orders).
+    cursor = IndexerCursor.objects.filter(chain_id=chain_id).only("block_hash").first()
+    block = {"blockHash": cursor.block_hash} if cursor and cursor.block_hash else "latest"
     changed = 0
     last = 0
     while True:
@@ -42,7 +48,7 @@ def open_orders_revalidate() -> int:
                 orders_revalidate(
                     chain_id=chain_id,
                     reader=facts.chain_reader(),
-                    block="latest",
+                    block=block,
                     orders=chunk,
                     revive=False,
                     owners=owners,

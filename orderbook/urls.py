@@ -25,3 +25,16 @@ for kind in KINDS:
         path(f"{kind}s", book.as_view()),
         re_path(rf"^{kind}s/(?P<order_hash>0x[0-9a-fA-F]{{64}})$", lookup.as_view()),
     ]
+
+# Anything else under the market API's routes still answers JSON (see views.lookup_not_found).
+urlpatterns += [
+    re_path(
+        r"^(?P<resource>categories|deals|(?:app|dataset|workerpool|request)orders)/[^/]*$",
+        views.lookup_not_found,
+    ),
+    re_path(
+        r"^(?P<route>version|metrics|challenge|categories|deals|ohlc"
+        r"|(?:app|dataset|workerpool|request)orders)(?:/.*)?$",
+        views.route_not_found,
+    ),
+]

@@ -114,3 +114,13 @@ def indexed_market(market_devnet):
         market.devnet = market_devnet
         market_devnet.index()
         yield market
+
+
+@pytest.fixture(autouse=True)
+def _generous_rate_limits(settings):
+    """Tests publish from one address far faster than any client would; the limiter's own
+    tests set their rates. The staleness cache is per process: no test sees another's."""
+    from marketplace import selectors_status
+
+    settings.RATE_LIMITS = {group: "100000/m" for group in settings.RATE_LIMITS}
+    selectors_status._cache.clear()

@@ -54,14 +54,17 @@ def free_port() -> int:
 
 def serve(*, env: dict, timeout: float = 30) -> tuple[subprocess.Popen, str]:
     """The ASGI server (daphne) on a free loopback port, once it answers."""
+    import tempfile
     import time
     import urllib.request
 
     port = free_port()
+    # A file, not a pipe: a pipe nobody reads fills up with the server's log and blocks it.
+    log = tempfile.TemporaryFile()  # noqa: SIM115 (open as long as the server runs)
     process = subprocess.Popen(
         [str(ROOT / ".venv" / "bin" / "daphne"), "-b", "127.0.0.1", "-p", str(port),
          "marketplace.asgi:application"],
-        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log,
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + timeout
@@ -74,7 +77,8 @@ def serve(*, env: dict, timeout: float = 30) -> tuple[subprocess.Popen, str]:
                 break
             time.sleep(0.2)
     process.kill()
-    raise RuntimeError(f"the server did not start: {process.stderr.read().decode()[-2000:]}")
+    log.seek(0)
+    raise RuntimeError(f"the server did not start: {log.read().decode()[-2000:]}")
 
 
 def process_stop(process: subprocess.Popen):

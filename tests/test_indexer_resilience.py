@@ -2,16 +2,23 @@
 
 import random
 import signal
+import subprocess
+import sys
+import threading
 import time
 
 import pytest
+import requests
 from django.db import connection
+from django.test import override_settings
 
 from marketplace.models import IndexerCursor
+from marketplace.simulation.actors import CLOSE, NO_TAG
 from marketplace.simulation.market import Market
+from orderbook.services import order_publish
 from tests.chain import devnet_start
-from tests.processes import command_env, manage
-from tests.snapshot import index_snapshot, index_wipe
+from tests.processes import ROOT, command_env, manage, serve
+from tests.snapshot import index_snapshot, index_wipe, snapshot_diff
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -21,33 +28,115 @@ def _assert_equals_fresh_index(devnet):
     survivor = index_snapshot()
     index_wipe()
     devnet.index()
-    assert index_snapshot() == survivor
+    fresh = index_snapshot()
+    assert fresh == survivor, snapshot_diff(survivor, fresh)
 
 
-def _sigkill_rounds(devnet, *, rounds: int, seed: int):
+def _celery(env: dict) -> subprocess.Popen:
+    """A real worker with its beat: it re-checks every open order each second."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "marketplace", "worker", "--beat", "--pool",
+         "solo", "--loglevel", "WARNING", "--schedule", env["CELERY_SCHEDULE_FILE"]],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+
+
+def _published_orders(devnet, market: Market, count: int) -> list[dict]:
+    """App orders published through the orderbook's service, as the API would: the worker has
+    open orders to re-check, and the test closes some on chain while it does."""
+    chain_id = market.chain.domain["chainId"]
+    developer = market.developers[0]
+    orders = []
+    with override_settings(CHAIN_RPC_URL=devnet.url, HUB_ADDRESS=devnet.hub):
+        for n in range(count):
+            order = developer.app_order(
+                app=market.apps["docker"], price=n, volume=3, tag=NO_TAG,
+                salt="0x" + (9000 + n).to_bytes(32, "big").hex(),
+            )  # fmt: skip
+            order_publish(
+                chain_id=chain_id, kind="apporder", data=order, authorized=developer.address
+            )
+            orders.append(order)
+    return orders
+
+
+def _sigkill_rounds(devnet, tmp_path, *, rounds: int, seed: int):
+    """The indexer and the Celery worker, each killed with SIGKILL at its own random moment of
+    every round, while the market deals and orders get closed on chain."""
     rng = random.Random(seed)
     market = Market(rpc_url=devnet.url, deployment=devnet.deployment, seed=seed)
     market.setup()
-    env = command_env(devnet, INDEXER_BATCH_BLOCKS=3)
-    for _ in range(rounds):
-        follower = manage(["index", "--follow", "--quiet"], env=env)
-        market.run(deals=1)
-        time.sleep(rng.uniform(0.05, 0.6))
-        follower.send_signal(signal.SIGKILL)
-        follower.wait()
+    orders = _published_orders(devnet, market, 12)
+    env = command_env(
+        devnet,
+        INDEXER_BATCH_BLOCKS=3,
+        ORDERS_REVALIDATE_SECONDS=1,
+        VAR_DIR=tmp_path,  # the worker's file broker and beat schedule: this test's own
+        CELERY_SCHEDULE_FILE=tmp_path / "beat-schedule",
+    )
+    devnet.index()  # the backfill: the kills are for the follower at work near the head
+    connection.close()
+    stop, made = threading.Event(), []
+    trader = threading.Thread(target=_trade, args=(market, stop, made))
+    trader.start()
+    try:
+        for _ in range(rounds):
+            time.sleep(
+                rng.uniform(0.5, 1.5)
+            )  # down for a while: the restart has blocks to catch up
+            follower = manage(["index", "--follow", "--quiet"], env=env)
+            worker = _celery(env)
+            if orders and rng.random() < 0.7:
+                market.developers[0].manage("apporder", orders.pop(), CLOSE)
+            _until(lambda f=follower: _advanced(f), 60, "the follower stored nothing")
+            # Both are at work by now (the worker re-checks the book every second).
+            kills = [(rng.uniform(0, 1.0), follower), (rng.uniform(0, 2.0), worker)]
+            started = time.monotonic()
+            for at, process in sorted(kills, key=lambda k: k[0]):
+                time.sleep(max(0.0, at - (time.monotonic() - started)))
+                process.send_signal(signal.SIGKILL)
+                process.wait()
+    finally:
+        stop.set()
+        trader.join(120)
     finisher = manage(["index", "--quiet"], env=env)
     assert finisher.wait(120) == 0, finisher.stderr.read().decode()
     assert IndexerCursor.objects.get().block_number == devnet.head()
+    assert made, "the market made no deal"
     _assert_equals_fresh_index(devnet)
 
 
-def test_sigkill_mid_batch(market_devnet):
-    _sigkill_rounds(market_devnet, rounds=3, seed=3)
+def _advanced(follower) -> bool:
+    """Whether the follower has stored a range since it started (its cursor moved)."""
+    assert follower.poll() is None, follower.stderr.read().decode()[-3000:]
+    cursor = IndexerCursor.objects.get()
+    if not hasattr(follower, "started_at"):
+        follower.started_at = cursor.block_number
+    return cursor.block_number > follower.started_at
+
+
+def _trade(market: Market, stop: threading.Event, made: list):
+    while not stop.is_set():
+        made.append(market.run(deals=1))
+
+
+def test_sigkill_indexer_and_worker(market_devnet, tmp_path):
+    _sigkill_rounds(market_devnet, tmp_path, rounds=5, seed=3)
 
 
 @pytest.mark.slow
-def test_sigkill_twenty_times(market_devnet):
-    _sigkill_rounds(market_devnet, rounds=20, seed=4)
+def test_sigkill_indexer_and_worker_twenty_times(market_devnet, tmp_path):
+    _sigkill_rounds(market_devnet, tmp_path, rounds=20, seed=4)
+
+
+def _stale(url: str, chain_id: int) -> bool:
+    """Whether the APIs say their data is stale; they must answer with it all the same."""
+    deals = requests.get(f"{url}/api/v1/deals", timeout=30)
+    metrics = requests.get(f"{url}/metrics", params={"chainId": chain_id}, timeout=30)
+    assert deals.status_code == metrics.status_code == 200
+    assert deals.json()["count"] > 0
+    assert metrics.json()["stale"] == (deals.headers["X-Index-Stale"] == "true")
+    return metrics.json()["stale"]
 
 
 def _node_outage(market_state, tmp_path, *, outage: float):
@@ -55,31 +144,45 @@ def _node_outage(market_state, tmp_path, *, outage: float):
     saved = tmp_path / "outage.json"
     devnet = devnet_start(state=state, deployment=deployment, dump=saved)
     port = devnet.anvil.port
-    follower = manage(["index", "--follow", "--quiet"], env=command_env(devnet))
+    chain_id = deployment["chain_id"]
+    env = command_env(devnet, INDEX_STALE_SECONDS=1)
+    follower = manage(["index", "--follow", "--quiet"], env=env)
+    server, url = serve(env=env)
     try:
         market = Market(rpc_url=devnet.url, deployment=deployment, seed=5)
         market.setup()
         market.run(deals=1)
+        _until(lambda: not _stale(url, chain_id), 60, "the index never became current")
         devnet.anvil.stop()  # the node goes away, writing its state
-        time.sleep(outage)
+        gone = time.monotonic()
+        _until(lambda: _stale(url, chain_id), outage + 10, "not stale while the node is away")
+        time.sleep(max(0.0, outage - (time.monotonic() - gone)))
         assert follower.poll() is None, "the indexer gave up while the node was away"
         devnet = devnet_start(state=saved, deployment=deployment, port=port)
         market = Market(rpc_url=devnet.url, deployment=deployment, seed=6)
         market.run(deals=1)
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            cursor = IndexerCursor.objects.filter(block_number__gte=devnet.head()).first()
-            if cursor:
-                break
-            time.sleep(0.5)
-        assert cursor, "the indexer did not catch up after the node came back"
+        head = devnet.head()
+        _until(
+            lambda: IndexerCursor.objects.filter(block_number__gte=head).exists(),
+            90,
+            "the indexer did not catch up after the node came back",
+        )
+        _until(lambda: not _stale(url, chain_id), 15, "still stale after catching up")
     finally:
-        follower.send_signal(signal.SIGTERM)
-        follower.wait(30)
+        for process in (follower, server):
+            process.send_signal(signal.SIGTERM)
+            process.wait(30)
         stderr = follower.stderr.read().decode()
     assert "retrying" in stderr
     _assert_equals_fresh_index(devnet)
     devnet.anvil.stop()
+
+
+def _until(predicate, timeout: float, message: str):
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, message
+        time.sleep(0.2)
 
 
 def test_node_stopped_and_restarted(market_state, tmp_path):
@@ -100,10 +203,12 @@ def test_second_indexer_waits_for_the_first(market_devnet):
             assert time.monotonic() < deadline and first.poll() is None
             time.sleep(0.2)
         second = manage(["index", "--quiet"], env=env)
-        time.sleep(3)
-        assert second.poll() is None, "the second indexer did not wait"
+        # Its log, line by line, however long a loaded machine takes to start it: it ends
+        # (no more lines) if the second indexer does not wait.
+        logged = iter(second.stderr.readline, b"")
+        assert any(b"waiting" in line for line in logged), "the second indexer did not wait"
+        assert second.poll() is None
     finally:
         first.send_signal(signal.SIGTERM)
         first.wait(30)
     assert second.wait(60) == 0
-    assert "waiting" in second.stderr.read().decode()

@@ -1,8 +1,10 @@
 """Routes of the read API, mounted at api/v1/. Ids come without a trailing slash."""
 
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from marketplace.api import views
+from marketplace.api.status import StatusView
 
 router = SimpleRouter(trailing_slash=False)
 router.register("categories", views.CategoryViewSet, basename="category")
@@ -13,4 +15,4 @@ router.register("deals", views.DealViewSet, basename="deal")
 router.register("tasks", views.TaskViewSet, basename="task")
 router.register("accounts", views.AccountViewSet, basename="account")
 
-urlpatterns = router.urls
+urlpatterns = [path("status", StatusView.as_view(), name="status"), *router.urls]

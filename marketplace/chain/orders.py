@@ -5,6 +5,7 @@ market API's JSON field names; uint256 fields may be ints or decimal strings (th
 strings), addresses any case, bytes32 fields 0x hex. The digest is computed on a fast path (type
 hashes and domain separators computed once, each field packed as its 32-byte word) that the
 tests check against eth_account's `encode_typed_data` and the hub. `sign` is never part of the hash.
+Any malformed order (a missing field, a value of the wrong type) raises ValueError.
 """
 
 import binascii
@@ -120,7 +121,17 @@ def _bytes(value) -> bytes:
     if isinstance(value, str):
         # unhexlify, unlike bytes.fromhex, refuses embedded whitespace.
         return binascii.unhexlify(value[2:] if value[:2].lower() == "0x" else value)
-    return bytes(value)
+    if isinstance(value, bytes | bytearray):
+        return bytes(value)
+    # Not bytes(value): an int would become that many zero bytes.
+    raise ValueError(f"expected hex or bytes, got {type(value).__name__}")
+
+
+def _field(order: dict, field: str):
+    try:
+        return order[field]
+    except (KeyError, TypeError):
+        raise ValueError(f"the order has no field {field!r}") from None
 
 
 def _bytes32(value) -> bytes:
@@ -160,6 +171,8 @@ def _word(type_: str, value) -> bytes:
         return ADDRESS_PAD + _address(value)
     if type_ == "bytes32":
         return _bytes32(value)
+    if not isinstance(value, str):
+        raise ValueError(f"expected a string, got {type(value).__name__}")
     return keccak(text=value)
 
 
@@ -184,7 +197,7 @@ def domain_separator(domain: dict) -> bytes:
 
 
 def struct_hash(*, kind: str, order: dict) -> bytes:
-    words = [_word(t, order[f]) for f, t in _fields(kind)]
+    words = [_word(t, _field(order, f)) for f, t in _fields(kind)]
     return keccak(TYPEHASHES[kind] + b"".join(words))
 
 
@@ -209,7 +222,7 @@ def order_typed_data(*, kind: str, order: dict, domain: dict) -> dict:
             "chainId": _uint(domain["chainId"]),
             "verifyingContract": to_checksum_address(_address(domain["verifyingContract"])),
         },
-        "message": {f: _json_value(t, order[f]) for f, t in fields},
+        "message": {f: _json_value(t, _field(order, f)) for f, t in fields},
     }
 
 
@@ -249,7 +262,7 @@ def _expand_eip2098(compact: bytes) -> bytes:
 
 def order_as_tuple(*, kind: str, order: dict) -> tuple:
     """The order as the hub's ABI takes it: the struct fields in order, then `sign` bytes."""
-    values = [_abi_value(t, order[f]) for f, t in _fields(kind)]
+    values = [_abi_value(t, _field(order, f)) for f, t in _fields(kind)]
     return (*values, _bytes(order.get("sign") or b""))
 
 

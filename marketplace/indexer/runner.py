@@ -22,11 +22,19 @@ from marketplace.indexer.lock import indexer_lock
 from marketplace.indexer.ranges import first_range_blocks, next_range_blocks
 from marketplace.indexer.rollback import rollback
 from marketplace.indexer.states import states_read
-from marketplace.indexer.store import batch_store
+from marketplace.indexer.store import batch_store, cursor_heartbeat
 from marketplace.models import IndexerCursor, Workerpool
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF = 30.0
+# At the head the cursor row is touched at most this often: enough for staleness, few writes.
+HEARTBEAT_SECONDS = 1.0
+
+
+# What decoding a malformed answer raises (a JSON-RPC envelope around a result of the wrong
+# shape: a number that is not hex, a block without its hash...). Nothing of a range is stored
+# unless all of it decoded, so such an answer is one more reason to retry, like a node error.
+MALFORMED = (ValueError, TypeError, KeyError, AttributeError, IndexError)
 
 
 class HubMismatch(Exception):
@@ -65,6 +73,7 @@ class Indexer:
         self.fetcher: Fetcher | None = None
         self.events = 0
         self.blocks = 0
+        self.heartbeat_at = 0.0
 
     def connect(self):
         """Learn the chain id and the registries from the node: nothing is assumed."""
@@ -105,6 +114,7 @@ class Indexer:
             if block_hash and self.fetcher.block_hashes([number])[number] != block_hash:
                 self._rollback()
                 return True, number, target
+            self._heartbeat(head)
             return False, number, target
         end = min(number + self.batch_blocks, target)
         parent = (number, block_hash) if block_hash else None
@@ -139,6 +149,12 @@ class Indexer:
         )
         return end < target, end, target
 
+    def _heartbeat(self, head: int):
+        now = time.monotonic()
+        if now - self.heartbeat_at >= HEARTBEAT_SECONDS:
+            cursor_heartbeat(chain_id=self.chain_id, head=head)
+            self.heartbeat_at = now
+
     def run(
         self,
         *,
@@ -165,7 +181,7 @@ class Indexer:
                         first = self.cursor()[0]
                     more, cursor, target = self.step()
                     failures, failing_since = 0, None
-                except (RpcUnavailable, RpcError, Inconsistent, DatabaseError) as exc:
+                except (RpcUnavailable, RpcError, Inconsistent, DatabaseError, *MALFORMED) as exc:
                     failing_since = failing_since or time.monotonic()
                     if not follow and time.monotonic() - failing_since > give_up_after:
                         raise
@@ -174,7 +190,12 @@ class Indexer:
                         self.batch_blocks = max(1, self.batch_blocks // 2)
                     delay = min(MAX_BACKOFF, 0.25 * 2**failures)
                     failures += 1
-                    log.warning("indexer: %s; retrying in %.1fs", exc, delay)
+                    log.warning(
+                        "indexer: %s; retrying in %.1fs",
+                        f"malformed answer: {exc!r}" if isinstance(exc, MALFORMED) else exc,
+                        delay,
+                        exc_info=isinstance(exc, MALFORMED) and failures == 1,
+                    )
                     if isinstance(exc, DatabaseError):
                         connection.close()
                         close_old_connections()

@@ -7,6 +7,7 @@ from collections import defaultdict
 
 from django.db import connection, transaction
 from django.db.models.constants import OnConflict
+from django.utils import timezone
 
 from marketplace.chain.reader import ASSET_GETTERS, Reader
 from marketplace.indexer.changes import Changes
@@ -176,11 +177,11 @@ def _raw_events_insert(w: "_Writer", events: list[Event]):
         rows.append(
             (
                 w.chain_id,
-            w.block_ids[e.block_number],
-            e.tx_hash,
-            e.log_index,
-            e.address,
-            e.name,
+                w.block_ids[e.block_number],
+                e.tx_hash,
+                e.log_index,
+                e.address,
+                e.name,
                 topics.get_db_prep_save(e.topics, connection),
                 e.data,
                 keys["ref"],
@@ -342,18 +343,34 @@ def _store_tasks(w: _Writer, changes: Changes, states: States):
     task_ids = dict(
         Task.objects.filter(chain_id=w.chain_id, taskid__in=list(tasks)).values_list("taskid", "id")
     )
+    stored = set(
+        Contribution.objects.filter(task_id__in=task_ids.values()).values_list(
+            "task__taskid", "worker"
+        )
+    )
+    # A contribution row is created by its own TaskContribute event. State read past the
+    # range (a node without history answers at its latest block) can list contributors whose
+    # event a later range brings: they are created then, from it, as a fresh index would.
     _upsert(
         Contribution,
         [
             Contribution(
-                **w.origin(changes.contributions.get((t, worker)) or changes.tasks[t]),
-                task_id=task_ids[t],
-                worker=worker,
+                **w.origin(changes.contributions.get(key) or changes.tasks[key[0]]),
+                task_id=task_ids[key[0]],
+                worker=key[1],
                 **contribution_fields(view),
             )
-            for (t, worker), view in states.contributions.items()
-            if t in task_ids
+            for key, view in states.contributions.items()
+            if key[0] in task_ids and (key in changes.contributions or key in stored)
         ],
         unique=["task", "worker"],
         update=["status", "result_hash", "result_seal", "enclave_challenge", "weight"],
+    )
+
+
+def cursor_heartbeat(*, chain_id: int, head: int):
+    """The indexer is at the head and has just checked it: the index is current, not stale,
+    even on a chain that mines no block for a while (see selectors_status.index_staleness)."""
+    IndexerCursor.objects.filter(chain_id=chain_id).update(
+        head_number=head, updated_at=timezone.now()
     )

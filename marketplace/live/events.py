@@ -47,5 +47,7 @@ def live_event_add(
         chain_id=chain_id, topic=topic, name=name, key=key, payload=payload
     )
     if layer_crosses_processes():
-        transaction.on_commit(lambda: broadcast(event))
+        # The row is the feed: a client that misses the broadcast (Redis restarting) catches up
+        # from it, so a failed broadcast is logged and does not fail the committed change.
+        transaction.on_commit(lambda: broadcast(event), robust=True)
     return event

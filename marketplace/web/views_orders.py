@@ -6,6 +6,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.views.decorators.http import require_POST
 
+from marketplace.ratelimit import rate_limited
 from marketplace.web.forms import NRLC
 from marketplace.web.json import BadRequest, body_json, ok, refused, wallet_required
 from marketplace.web.site import site_chain_id
@@ -79,6 +80,7 @@ def order_prepare(request, *, wallet: str):
 
 
 @require_POST
+@rate_limited(group="publish")
 @wallet_required
 def order_publish_view(request, *, wallet: str):
     def action():
@@ -93,6 +95,7 @@ def order_publish_view(request, *, wallet: str):
 
 
 @require_POST
+@rate_limited(group="publish")
 @wallet_required
 def order_unpublish_view(request, *, wallet: str):
     def action():

@@ -3,6 +3,7 @@
 from django.http import HttpResponseRedirect
 from django.views.decorators.http import require_GET, require_POST
 
+from marketplace.ratelimit import rate_limited
 from marketplace.signin import SignInInvalid, signin_message_prepare, signin_verify
 from marketplace.web.json import BadRequest, body_json, ok, refused
 from marketplace.web.site import site_chain_id
@@ -15,6 +16,7 @@ def _session_key(request) -> str:
 
 
 @require_GET
+@rate_limited(group="signin")
 def message(request):
     try:
         text = signin_message_prepare(
@@ -30,6 +32,7 @@ def message(request):
 
 
 @require_POST
+@rate_limited(group="signin")
 def verify(request):
     try:
         data = body_json(request)

@@ -7,6 +7,8 @@ expects. Every answer below 500 is JSON, errors as {"ok": false, "error": messag
 import logging
 
 from django.conf import settings
+from django.db import DatabaseError
+from django.http import JsonResponse
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers
 from rest_framework.exceptions import ParseError
@@ -15,7 +17,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from marketplace.chain.rpc import RpcError, RpcUnavailable
+from marketplace.ratelimit import rate_limited
 from orderbook import book, facts
+from orderbook.api.parsers import JSONBodyParser
 from orderbook.api.query import Query
 from orderbook.api.schema import (
     ADDRESS,
@@ -35,6 +39,7 @@ from orderbook.api.schema import (
     param,
 )
 from orderbook.auth import AuthorizationInvalid, authorization_use, challenge_get_or_create
+from orderbook.models import KINDS
 from orderbook.parsing import OrderInvalid
 from orderbook.services import Refused, order_publish, order_unpublish
 
@@ -56,6 +61,8 @@ class MarketView(APIView):
     authentication_classes = []
     permission_classes = []
     renderer_classes = [JSONRenderer]
+    # Forms would be parsed as bodies too (and documented): only the SDK's JSON is taken.
+    parser_classes = [JSONBodyParser]
 
     def handle_exception(self, exc):
         if isinstance(exc, OrderInvalid):
@@ -70,6 +77,9 @@ class MarketView(APIView):
             return error(str(exc), 404)
         if isinstance(exc, RpcUnavailable | RpcError):
             log.warning("market API: node error: %s", exc)
+            return error(RETRY, 500)
+        if isinstance(exc, DatabaseError):
+            log.warning("market API: database error: %s", exc)
             return error(RETRY, 500)
         response = super().handle_exception(exc)
         detail = (
@@ -115,6 +125,7 @@ class ChallengeView(MarketView):
         parameters=[CHAIN, param("address", str, ADDRESS, required=True)],
         responses={200: envelope("Challenge", {"data": serializers.DictField()}), **ANSWERS},
     )
+    @rate_limited(group="challenge")
     def get(self, request):
         query = Query(request.query_params)
         chain_id = self.chain(query)
@@ -196,6 +207,7 @@ class OrdersView(MarketView):
         query = Query(request.query_params)
         return ok(**book.orders_page(chain_id=self.chain(query), kind=self.kind, query=query))
 
+    @rate_limited(group="publish")
     def post(self, request):
         chain_id = self.chain(Query(request.query_params))
         authorized = authorization_use(
@@ -207,6 +219,7 @@ class OrdersView(MarketView):
         )
         return ok(published=book.order_json(published))
 
+    @rate_limited(group="publish")
     def put(self, request):
         chain_id = self.chain(Query(request.query_params))
         authorized = authorization_use(
@@ -265,3 +278,16 @@ def orders_views(kind: str) -> tuple[type, type]:
         )
     )(type(f"{kind.capitalize()}View", (OrderView,), {"kind": kind}))
     return book, lookup
+
+
+LOOKUPS = {"categories": "category", "deals": "deal", **{f"{k}s": k for k in KINDS}}
+
+
+def lookup_not_found(request, resource: str):
+    """A lookup whose id cannot exist (the routes only take well-formed ids): the same JSON 404
+    as an unknown id. Django's own 404 page is HTML when DEBUG is on, which the SDK rejects."""
+    return JsonResponse({"ok": False, "error": f"{LOOKUPS[resource]} not found"}, status=404)
+
+
+def route_not_found(request, route: str):
+    return JsonResponse({"ok": False, "error": "Not Found"}, status=404)

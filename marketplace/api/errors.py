@@ -1,0 +1,21 @@
+"""The read API's errors: DRF's, plus a database outage as a 503 a client can retry."""
+
+import logging
+
+from django.db import DatabaseError
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+log = logging.getLogger(__name__)
+RETRY_SECONDS = 5
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, DatabaseError):
+        log.warning("read API: database error: %s", exc)
+        return Response(
+            {"detail": "The database is unavailable; retry later."},
+            status=503,
+            headers={"Retry-After": str(RETRY_SECONDS)},
+        )
+    return drf_exception_handler(exc, context)

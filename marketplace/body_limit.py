@@ -1,4 +1,5 @@
-"""Refuses request bodies over DATA_UPLOAD_MAX_MEMORY_SIZE with a JSON 413, before any view.
+"""Refuses request bodies over DATA_UPLOAD_MAX_MEMORY_SIZE (MAX_UPLOAD_BYTES for multipart forms,
+which carry files) with a JSON 413, before any view.
 
 Django only enforces the limit when a view reads request.body or a form, and DRF's JSON parser
 reads the stream without it; clients of the APIs also need JSON, not Django's HTML 400 page.
@@ -19,7 +20,8 @@ class BodyLimitMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        multipart = request.content_type == "multipart/form-data"
+        limit = settings.MAX_UPLOAD_BYTES if multipart else settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         length = request.META.get("CONTENT_LENGTH") or "0"
         if not length.isdigit():
             return JsonResponse({"ok": False, "error": "invalid Content-Length"}, status=400)

@@ -168,6 +168,9 @@ X_FRAME_OPTIONS = "DENY"
 # Bodies are orders and unpublish requests (a few KB; params at most 64 KiB): anything much
 # larger is refused with a JSON 413 before it is read (marketplace/body_limit.py).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("MAX_REQUEST_BYTES", 256 * 1024, minimum=1024)
+# Multipart forms carry the store's logos (at most 256 KB each, checked with a clear message):
+# their bodies may be larger, up to this.
+MAX_UPLOAD_BYTES = env_int("MAX_UPLOAD_BYTES", 1024 * 1024, minimum=1024)
 
 AUTH_PASSWORD_VALIDATORS = []
 LANGUAGE_CODE = "en-us"

@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from orderbook.urls import not_found_urlpatterns
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("marketplace.api.urls")),
@@ -10,6 +12,7 @@ urlpatterns = [
     path("", include("orderbook.urls")),
     path("", include("dappstore.urls")),
     path("", include("marketplace.web.urls")),
+    *not_found_urlpatterns,
 ]
 
 handler404 = "marketplace.web.errors.not_found"

@@ -27,7 +27,8 @@ for kind in KINDS:
     ]
 
 # Anything else under the market API's routes still answers JSON (see views.lookup_not_found).
-urlpatterns += [
+# Included after every other app's routes: the pages' /deals/all and /deals/mine come first.
+not_found_urlpatterns = [
     re_path(
         r"^(?P<resource>categories|deals|(?:app|dataset|workerpool|request)orders)/[^/]*$",
         views.lookup_not_found,

@@ -11,8 +11,8 @@ import requests
 from django.db import connection
 
 from marketplace.simulation.actors import NO_TAG
+from marketplace.simulation.gateway import typed_data_sign
 from marketplace.simulation.market import Market
-from tests.market_client import typed_hash_and_sign
 from tests.processes import ROOT, command_env, serve
 from tests.throwaway_servers import ThrowawayPostgres, ThrowawayRedis, postgres_available
 
@@ -52,7 +52,7 @@ class Traffic:
         challenge = self._record("challenge", session.get(f"{self.url}/challenge", params=query))
         if challenge is None:
             return
-        digest, signature = typed_hash_and_sign(challenge["data"], developer.key)
+        digest, signature = typed_data_sign(challenge["data"], developer.key)
         with self.lock:
             salt = next(self.salts)
         order = developer.app_order(

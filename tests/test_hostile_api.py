@@ -13,8 +13,8 @@ from hypothesis import HealthCheck
 from schemathesis import GenerationMode
 
 from marketplace.simulation.actors import NO_TAG
+from marketplace.simulation.gateway import typed_data_sign
 from marketplace.simulation.market import Market
-from tests.market_client import typed_hash_and_sign
 from tests.processes import command_env, serve
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -104,7 +104,7 @@ def _post(url: str, chain_id: int, body, *, actor=None) -> requests.Response:
     if actor:
         query = {"chainId": chain_id, "address": actor.address}
         typed = requests.get(f"{url}/challenge", params=query, timeout=30).json()["data"]
-        digest, signature = typed_hash_and_sign(typed, actor.key)
+        digest, signature = typed_data_sign(typed, actor.key)
         headers["authorization"] = f"{digest}_{signature}_{actor.address}"
     data = body if isinstance(body, bytes | str) else json.dumps(body)
     return requests.post(

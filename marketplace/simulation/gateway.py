@@ -12,6 +12,9 @@ from eth_account.messages import encode_typed_data
 from eth_utils import keccak
 
 TIMEOUT = 30
+# Answers 429 (rate limited) are retried after the Retry-After the server gives, at most this long.
+RATE_LIMITED_RETRIES = 5
+RATE_LIMITED_WAIT = 60.0
 RESOURCE = {
     "apporder": "app",
     "datasetorder": "dataset",
@@ -51,15 +54,21 @@ class Gateway:
         self.session = requests.Session()
 
     def _call(self, method: str, path: str, *, params=None, body=None, key: bytes | None = None):
-        headers = {"authorization": self.authorization(key)} if key else {}
-        answer = self.session.request(
-            method,
-            f"{self.url}{path}",
-            params={"chainId": self.chain_id, **(params or {})},
-            json=body,
-            headers=headers,
-            timeout=TIMEOUT,
-        )
+        for _attempt in range(RATE_LIMITED_RETRIES):
+            # A fresh authorization each time: the server burns a challenge once it is used.
+            headers = {"authorization": self.authorization(key)} if key else {}
+            answer = self.session.request(
+                method,
+                f"{self.url}{path}",
+                params={"chainId": self.chain_id, **(params or {})},
+                json=body,
+                headers=headers,
+                timeout=TIMEOUT,
+            )
+            if answer.status_code != 429:
+                break
+            # Every actor shares one address here: wait as the server asks, like a polite client.
+            time.sleep(min(float(answer.headers.get("Retry-After", 1)), RATE_LIMITED_WAIT))
         try:
             data = answer.json()
         except ValueError:

@@ -38,6 +38,8 @@ def product_env(*, database_url: str, node=None, deployment: dict | None = None,
         "DATABASE_URL": database_url,
         "VAR_DIR": str(VAR / "run"),
         "LOG_LEVEL": "WARNING",
+        # Production mode, but plain HTTP on loopback: no TLS proxy in front to redirect to.
+        "SECURE_SSL_REDIRECT": "false",
     }
     env.pop("REDIS_URL", None)
     if node is not None:

@@ -321,18 +321,7 @@ def fill(entries: int, versions_max: int, domain: dict):
 
 
 def _catalog_query(params: dict) -> selectors.CatalogQuery:
-    # As dappstore.views.catalog_page reads its query string.
-    form = CatalogForm(params or None)
-    data = form.cleaned_data if form.is_bound and form.is_valid() else {}
-    return selectors.CatalogQuery(
-        text=data.get("q") or "",
-        kind=data.get("kind") or "",
-        tag=data.get("tag") or "",
-        tee=bool(data.get("tee")),
-        price=data.get("price") or "",
-        has_orders=bool(data.get("orders")),
-        sort=data.get("sort") or ("relevance" if data.get("q") else "usage"),
-    )
+    return CatalogForm(params or None).catalog_query()
 
 
 def _search_once(chain_id: int, query: selectors.CatalogQuery) -> tuple[float, int]:

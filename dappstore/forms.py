@@ -6,6 +6,7 @@ import re
 from django import forms
 
 from dappstore.models import Entry
+from dappstore.selectors import CatalogQuery
 
 CHECKSUM = re.compile(r"^0x[0-9a-fA-F]{64}$")
 TAG = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")
@@ -23,6 +24,19 @@ class CatalogForm(forms.Form):
     )
     orders = forms.BooleanField(required=False, label="with open orders")
     sort = forms.ChoiceField(choices=SORT_CHOICES, required=False)
+
+    def catalog_query(self) -> CatalogQuery:
+        """What the catalog shows for this query string (invalid parameters are ignored)."""
+        data = self.cleaned_data if self.is_bound and self.is_valid() else {}
+        return CatalogQuery(
+            text=data.get("q") or "",
+            kind=data.get("kind") or "",
+            tag=data.get("tag") or "",
+            tee=bool(data.get("tee")),
+            price=data.get("price") or "",
+            has_orders=bool(data.get("orders")),
+            sort=data.get("sort") or ("relevance" if data.get("q") else "usage"),
+        )
 
 
 class DeployForm(forms.Form):

@@ -43,16 +43,7 @@ LOGO_READ_LIMIT = LOGO_MAX_BYTES + 1
 def catalog_page(request):
     chain_id = site_chain_id()
     form = CatalogForm(request.GET or None)
-    data = form.cleaned_data if form.is_bound and form.is_valid() else {}
-    query = selectors.CatalogQuery(
-        text=data.get("q") or "",
-        kind=data.get("kind") or "",
-        tag=data.get("tag") or "",
-        tee=bool(data.get("tee")),
-        price=data.get("price") or "",
-        has_orders=bool(data.get("orders")),
-        sort=data.get("sort") or ("relevance" if data.get("q") else "usage"),
-    )
+    query = form.catalog_query()
     page = Paginator(selectors.catalog(chain_id=chain_id, query=query), PAGE).get_page(
         request.GET.get("page")
     )

@@ -200,6 +200,8 @@ class Deal(ChainRow):
         indexes = [
             models.Index(fields=["chain_id", "-block", "dealid"]),
             models.Index(fields=["chain_id", "category", "-block"], name="deal_category_block"),
+            # The pool page: a pool's deals, and the join to their tasks.
+            models.Index(fields=["chain_id", "workerpool_pointer", "id"], name="deal_pool"),
         ]
 
 
@@ -230,6 +232,13 @@ class Task(ChainRow):
         constraints = [
             models.UniqueConstraint(fields=["chain_id", "taskid"], name="task_chain_taskid")
         ]
+        # Covering the pool page's outcome counts and worker lists (read from the index alone).
+        indexes = [
+            models.Index(
+                fields=["deal", "chain_id", "status", "final_deadline", "id", "taskid"],
+                name="task_deal_outcome",
+            )
+        ]
 
     @property
     def status_name(self) -> str:
@@ -251,6 +260,12 @@ class Contribution(ChainRow):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["task", "worker"], name="contribution_task_worker")
+        ]
+        # Covering the pool page's contributions per worker.
+        indexes = [
+            models.Index(
+                fields=["task", "chain_id", "worker", "id"], name="contribution_task_cover"
+            )
         ]
 
     @property

@@ -8,6 +8,9 @@ BENCHMARKS = {
     "indexer": "bench.indexer",
     "publish": "bench.publish",
     "reads": "bench.reads",
+    "pages": "bench.pages",
+    "live": "bench.live",
+    "search": "bench.store_search",
 }
 
 

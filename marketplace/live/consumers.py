@@ -8,8 +8,8 @@ missed), then live events; ids only go up, so it can drop anything it has alread
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from marketplace.live.events import event_message, group_name
-from marketplace.live.relay import relay_ensure_started
+from marketplace.live.events import event_message, group_name, layer_crosses_processes
+from marketplace.live.relay import relay_forget, relay_listen
 from marketplace.models import LiveEvent
 
 TOPICS = {"orders", "deals", "tasks", "accounts", "blocks"}
@@ -37,8 +37,12 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             return
         self.last = 0
         self.group = group_name(chain_id=self.chain_id, topic=self.topic)
-        await self.channel_layer.group_add(self.group, self.channel_name)
-        relay_ensure_started()
+        # Events pushed by the relay while the missed ones are read wait here, in order.
+        self.pending: list[dict] | None = []
+        if layer_crosses_processes():
+            await self.channel_layer.group_add(self.group, self.channel_name)
+        else:
+            relay_listen(group=self.group, consumer=self)
         await self.accept()
         since = _since(self.scope.get("query_string", b""))
         if since is not None:
@@ -48,10 +52,24 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             else:
                 for message in missed:
                     await self._deliver(message)
+        pending, self.pending = self.pending, None
+        for message in pending:
+            await self._deliver(message)
 
     async def disconnect(self, code):
-        if hasattr(self, "group"):
+        if not hasattr(self, "group"):
+            return
+        if layer_crosses_processes():
             await self.channel_layer.group_discard(self.group, self.channel_name)
+        else:
+            relay_forget(group=self.group, consumer=self)
+
+    async def live_push(self, event: dict):
+        """From this process's relay (embedded default)."""
+        if self.pending is not None:
+            self.pending.append(event)
+        else:
+            await self._deliver(event)
 
     async def live_event(self, message):
         await self._deliver(message["event"])

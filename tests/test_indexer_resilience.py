@@ -129,14 +129,15 @@ def test_sigkill_indexer_and_worker_twenty_times(market_devnet, tmp_path):
     _sigkill_rounds(market_devnet, tmp_path, rounds=20, seed=4)
 
 
-def _stale(url: str, chain_id: int) -> bool:
-    """Whether the APIs say their data is stale; they must answer with it all the same."""
+def _says_stale(url: str, chain_id: int) -> set[bool]:
+    """What the API headers and /metrics say of staleness; they must answer all the same. Read
+    one after the other, the two may straddle the moment the index turns current or stale:
+    the callers wait until both agree."""
     deals = requests.get(f"{url}/api/v1/deals", timeout=30)
     metrics = requests.get(f"{url}/metrics", params={"chainId": chain_id}, timeout=30)
     assert deals.status_code == metrics.status_code == 200
     assert deals.json()["count"] > 0
-    assert metrics.json()["stale"] == (deals.headers["X-Index-Stale"] == "true")
-    return metrics.json()["stale"]
+    return {deals.headers["X-Index-Stale"] == "true", metrics.json()["stale"]}
 
 
 def _node_outage(market_state, tmp_path, *, outage: float):
@@ -152,10 +153,18 @@ def _node_outage(market_state, tmp_path, *, outage: float):
         market = Market(rpc_url=devnet.url, deployment=deployment, seed=5)
         market.setup()
         market.run(deals=1)
-        _until(lambda: not _stale(url, chain_id), 60, "the index never became current")
+        _until(lambda: _says_stale(url, chain_id) == {False}, 60, "the index never became current")
         devnet.anvil.stop()  # the node goes away, writing its state
         gone = time.monotonic()
-        _until(lambda: _stale(url, chain_id), outage + 10, "not stale while the node is away")
+        _until(
+            lambda: _says_stale(url, chain_id) == {True},
+            outage + 10,
+            "not stale while the node is away",
+        )
+        for page in ("/", "/deals/all", "/pools"):  # the pages serve what they have, and say so
+            answer = requests.get(url + page, timeout=30)
+            assert answer.status_code == 200, (page, answer.text[-2000:])
+            assert "The data may be stale" in answer.text, page
         time.sleep(max(0.0, outage - (time.monotonic() - gone)))
         assert follower.poll() is None, "the indexer gave up while the node was away"
         devnet = devnet_start(state=saved, deployment=deployment, port=port)
@@ -167,7 +176,7 @@ def _node_outage(market_state, tmp_path, *, outage: float):
             90,
             "the indexer did not catch up after the node came back",
         )
-        _until(lambda: not _stale(url, chain_id), 15, "still stale after catching up")
+        _until(lambda: _says_stale(url, chain_id) == {False}, 15, "still stale after catching up")
     finally:
         for process in (follower, server):
             process.send_signal(signal.SIGTERM)

@@ -121,17 +121,23 @@ def _reach(devnet, *, depth: int, timeout: float = 30):
         time.sleep(0.05)
 
 
-def _between_calls(market: Market, lock: threading.Lock):
-    """anvil 1.7.1 can lose a block (a number it no longer serves, below blocks it does) when a
-    reorg lands while it mines a transaction: reorgs strike between the market's calls, as
-    they would between blocks on a real chain, at any point of a deal."""
-    rpc = market.chain.rpc
+def _between_calls(market: Market, lock: threading.RLock):
+    """anvil 1.7.1 can lose a block (a number it no longer serves, below blocks it does) or
+    the latest state when a reorg lands while it mines a transaction: reorgs strike between
+    the market's transactions (a send and its receipt are one step) and calls, as they would
+    between blocks on a real chain, at any point of a deal."""
+    chain = market.chain
+    rpc, send = chain.rpc, chain.send
 
-    def one_at_a_time(method, *params):
+    def rpc_alone(method, *params):
         with lock:
             return rpc(method, *params)
 
-    market.chain.rpc = one_at_a_time
+    def send_alone(*args):
+        with lock:
+            return send(*args)
+
+    chain.rpc, chain.send = rpc_alone, send_alone
 
 
 def _reorgs_while_following(devnet, *, rounds: int, seed: int):
@@ -146,7 +152,7 @@ def _reorgs_while_following(devnet, *, rounds: int, seed: int):
         ["index", "--follow", "--quiet"], env=command_env(devnet, INDEXER_BATCH_BLOCKS=4)
     )
     _caught_up(devnet, follower)
-    stop, made, lock = threading.Event(), [], threading.Lock()
+    stop, made, lock = threading.Event(), [], threading.RLock()
     _between_calls(market, lock)
     trader = threading.Thread(target=_trade, args=(market, stop, made))
     trader.start()

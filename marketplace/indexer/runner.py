@@ -12,6 +12,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 
 from django.db import DatabaseError, close_old_connections, connection
+from eth_abi.exceptions import DecodingError
 
 from marketplace.chain.abi_codec import checksum
 from marketplace.chain.reader import Reader
@@ -32,9 +33,10 @@ HEARTBEAT_SECONDS = 1.0
 
 
 # What decoding a malformed answer raises (a JSON-RPC envelope around a result of the wrong
-# shape: a number that is not hex, a block without its hash...). Nothing of a range is stored
+# shape: a number that is not hex, a block without its hash, a view
+# answering no data at a block the node says it has...). Nothing of a range is stored
 # unless all of it decoded, so such an answer is one more reason to retry, like a node error.
-MALFORMED = (ValueError, TypeError, KeyError, AttributeError, IndexError)
+MALFORMED = (ValueError, TypeError, KeyError, AttributeError, IndexError, DecodingError)
 
 
 class HubMismatch(Exception):

@@ -8,6 +8,7 @@ STAMP_NODE := node_modules/.installed
 .PHONY: setup browser run test lint format bench clean
 
 setup: $(STAMP_PY) $(STAMP_NODE)
+	$(PY) manage.py database_create
 	$(PY) manage.py migrate --noinput -v0
 
 $(STAMP_PY): requirements.txt

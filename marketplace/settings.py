@@ -115,7 +115,9 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            # A socket's queue holds a burst of events (a batch near the head may announce
+            # hundreds of orders); the default 100 dropped some for a page still rendering.
+            "CONFIG": {"hosts": [REDIS_URL], "capacity": 1000},
         }
     }
     CELERY_BROKER_URL = REDIS_URL

@@ -8,6 +8,8 @@ function of the stored chain alone, whatever the batch boundaries were.
 import logging
 from dataclasses import dataclass, field
 
+from eth_abi.exceptions import DecodingError
+
 from marketplace.chain.reader import ASSET_GETTERS, Call, Reader, asset_calls
 from marketplace.chain.rpc import RpcError
 from marketplace.indexer.changes import Changes
@@ -17,14 +19,16 @@ log = logging.getLogger(__name__)
 
 def _read(reader: Reader, calls: list[Call], block: dict | str) -> list:
     """Read at `block`; a node without that block's state (not an archive node, or anvil
-    loaded from a dump without history) is read at its latest block instead, which differs
+    loaded from a dump without history: an error, or anvil after some reorgs: views answering
+    no data, as if no contract were there) is read at its latest block instead, which differs
     only while later blocks the indexer has not reached yet touch the same entities."""
     try:
         return reader.many(calls, block=block)
-    except RpcError as exc:
+    except (RpcError, DecodingError) as exc:
         if block == "latest":
             raise
-        log.info("state at %s unavailable (%s): reading the latest state", block, exc.message)
+        reason = exc.message if isinstance(exc, RpcError) else "a view answered no data"
+        log.info("state at %s unavailable (%s): reading the latest state", block, reason)
         return reader.many(calls, block="latest")
 
 

@@ -1,5 +1,6 @@
 """The indexer killed, the node gone, a second indexer by mistake: nothing lost, nothing twice."""
 
+import os
 import random
 import signal
 import subprocess
@@ -38,6 +39,7 @@ def _celery(env: dict) -> subprocess.Popen:
         [sys.executable, "-m", "celery", "-A", "marketplace", "worker", "--beat", "--pool",
          "solo", "--loglevel", "WARNING", "--schedule", env["CELERY_SCHEDULE_FILE"]],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        start_new_session=True,  # its beat is a child process: the kill takes the group
     )  # fmt: skip
 
 
@@ -94,7 +96,10 @@ def _sigkill_rounds(devnet, tmp_path, *, rounds: int, seed: int):
             started = time.monotonic()
             for at, process in sorted(kills, key=lambda k: k[0]):
                 time.sleep(max(0.0, at - (time.monotonic() - started)))
-                process.send_signal(signal.SIGKILL)
+                if process is worker:
+                    os.killpg(worker.pid, signal.SIGKILL)
+                else:
+                    process.send_signal(signal.SIGKILL)
                 process.wait()
     finally:
         stop.set()

@@ -1,5 +1,6 @@
 """The indexer killed, the node gone, a second indexer by mistake: nothing lost, nothing twice."""
 
+import contextlib
 import os
 import random
 import signal
@@ -97,7 +98,8 @@ def _sigkill_rounds(devnet, tmp_path, *, rounds: int, seed: int):
             for at, process in sorted(kills, key=lambda k: k[0]):
                 time.sleep(max(0.0, at - (time.monotonic() - started)))
                 if process is worker:
-                    os.killpg(worker.pid, signal.SIGKILL)
+                    with contextlib.suppress(ProcessLookupError):  # a group already gone
+                        os.killpg(worker.pid, signal.SIGKILL)
                 else:
                     process.send_signal(signal.SIGKILL)
                 process.wait()

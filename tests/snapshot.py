@@ -76,3 +76,15 @@ def snapshot_diff(survivor: dict, fresh: dict) -> str:
         lines += [f"{table} only in the survivor: {row}" for row in sorted(kept - expected)]
         lines += [f"{table} only in a fresh index: {row}" for row in sorted(expected - kept)]
     return "\n".join(lines[:40])
+
+
+def assert_equals_fresh_index(devnet):
+    """The database as the survivor left it equals a fresh index of the same chain."""
+    from django.db import connection
+
+    connection.close()  # the survivor's process may have left the connection unusable
+    survivor = index_snapshot()
+    index_wipe()
+    devnet.index()
+    fresh = index_snapshot()
+    assert fresh == survivor, snapshot_diff(survivor, fresh)

@@ -20,18 +20,9 @@ from marketplace.simulation.market import Market
 from orderbook.services import order_publish
 from tests.chain import devnet_start
 from tests.processes import ROOT, command_env, manage, serve
-from tests.snapshot import index_snapshot, index_wipe, snapshot_diff
+from tests.snapshot import assert_equals_fresh_index
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _assert_equals_fresh_index(devnet):
-    connection.close()
-    survivor = index_snapshot()
-    index_wipe()
-    devnet.index()
-    fresh = index_snapshot()
-    assert fresh == survivor, snapshot_diff(survivor, fresh)
 
 
 def _celery(env: dict) -> subprocess.Popen:
@@ -110,7 +101,7 @@ def _sigkill_rounds(devnet, tmp_path, *, rounds: int, seed: int):
     assert finisher.wait(120) == 0, finisher.stderr.read().decode()
     assert IndexerCursor.objects.get().block_number == devnet.head()
     assert made, "the market made no deal"
-    _assert_equals_fresh_index(devnet)
+    assert_equals_fresh_index(devnet)
 
 
 def _advanced(follower) -> bool:
@@ -190,7 +181,7 @@ def _node_outage(market_state, tmp_path, *, outage: float):
             process.wait(30)
         stderr = follower.stderr.read().decode()
     assert "retrying" in stderr
-    _assert_equals_fresh_index(devnet)
+    assert_equals_fresh_index(devnet)
     devnet.anvil.stop()
 
 

@@ -8,13 +8,12 @@ import time
 
 import pytest
 import requests
-from django.db import connection
 
 from marketplace.models import IndexerCursor
 from marketplace.simulation.market import Market
 from tests.faulty_node import FAULTS, FaultyNode
 from tests.processes import command_env, manage, serve
-from tests.snapshot import index_snapshot, index_wipe, snapshot_diff
+from tests.snapshot import assert_equals_fresh_index
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -96,12 +95,7 @@ def _faults(devnet, *, rounds: int, seed: int):
     assert made, "the market made no deal"
     assert all(node.served[f] for f in FAULTS), node.served
     assert "retrying" in follower.stderr.read().decode()
-    connection.close()
-    survivor = index_snapshot()
-    index_wipe()
-    devnet.index()
-    fresh = index_snapshot()
-    assert fresh == survivor, snapshot_diff(survivor, fresh)
+    assert_equals_fresh_index(devnet)
 
 
 def test_node_answering_errors_and_garbage(market_devnet):

@@ -13,7 +13,7 @@ from marketplace.chain.artifacts import abi
 from marketplace.models import Deal, IndexerCursor, RawEvent
 from marketplace.simulation.market import Market
 from tests.processes import command_env, manage
-from tests.snapshot import index_snapshot, index_wipe, snapshot_diff
+from tests.snapshot import assert_equals_fresh_index
 
 pytestmark = pytest.mark.django_db(transaction=True)
 RLC = functions(abi("RLC"))
@@ -44,14 +44,6 @@ def _fork_txs(devnet, count: int) -> list:
     ]
 
 
-def _assert_equals_fresh_index(devnet):
-    survivor = index_snapshot()
-    index_wipe()
-    devnet.index()
-    fresh = index_snapshot()
-    assert fresh == survivor, snapshot_diff(survivor, fresh)
-
-
 @pytest.mark.parametrize("depth", [1, 4, 20])
 def test_reorg_undoes_the_fork_and_equals_a_fresh_index(market_devnet, depth):
     market = _market(market_devnet)
@@ -72,7 +64,7 @@ def test_reorg_undoes_the_fork_and_equals_a_fresh_index(market_devnet, depth):
         block__number__gt=head - depth, name="OrdersMatched"
     ).exists()
     assert Deal.objects.count() <= deals_before
-    _assert_equals_fresh_index(market_devnet)
+    assert_equals_fresh_index(market_devnet)
 
 
 def test_rollback_shortening_the_chain(market_devnet):
@@ -85,7 +77,7 @@ def test_rollback_shortening_the_chain(market_devnet):
     market_devnet.index()
     assert IndexerCursor.objects.get().block_number == market_devnet.head()
     assert RawEvent.objects.count() < events_before
-    _assert_equals_fresh_index(market_devnet)
+    assert_equals_fresh_index(market_devnet)
 
 
 def _trade(market: Market, stop: threading.Event, made: list):
@@ -197,7 +189,7 @@ def _reorgs_while_following(devnet, *, rounds: int, seed: int):
     assert made, "the market made no deal"
     assert "reorg: rolled back" in stderr, (follower.returncode, stderr, len(made))
     connection.close()
-    _assert_equals_fresh_index(devnet)
+    assert_equals_fresh_index(devnet)
 
 
 def _reorgs_on_a_sound_node(request, devnet, *, rounds: int, seed: int):

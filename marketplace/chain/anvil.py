@@ -6,8 +6,10 @@ Called by `manage.py devchain`, the test fixtures and the benchmarks. Always bin
 import os
 import re
 import select
+import shutil
 import signal
 import subprocess
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -63,8 +65,15 @@ class Anvil:
         return cmd + self.extra_args
 
     def start(self, *, timeout: float = 30) -> "Anvil":
+        # anvil keeps block states in files under ~/.foundry/anvil/tmp and leaves them there
+        # (hundreds of MB a node) when it is killed: each node gets a HOME removed on stop.
+        self.home = tempfile.mkdtemp(prefix="anvil-home-")
         self.process = subprocess.Popen(
-            self.command(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True
+            self.command(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            env={**os.environ, "HOME": self.home},
         )
         deadline = time.monotonic() + timeout
         fd = self.process.stdout.fileno()
@@ -112,6 +121,9 @@ class Anvil:
                 self.process.kill()
                 self.process.wait()
         self.process = None
+        if getattr(self, "home", None):
+            shutil.rmtree(self.home, ignore_errors=True)
+            self.home = None
 
     def __enter__(self):
         return self.start()

@@ -29,6 +29,7 @@ from marketplace.web.json import (
     signed_in,
     wallet_required,
 )
+from marketplace.web.partials import page_or_fragment
 from marketplace.web.site import site_chain_id
 from marketplace.web.validators import address_or_404
 from orderbook import facts
@@ -60,10 +61,7 @@ def catalog_page(request):
         "featured": [] if query.text else selectors.featured(chain_id=chain_id),
         "extra_query": extra.urlencode(),
     }
-    template = "dappstore/catalog.html"
-    if request.GET.get("partial") == "results":
-        template += "#results"
-    return render(request, template, context)
+    return render(request, page_or_fragment(request, "dappstore/catalog.html", "results"), context)
 
 
 def _entry_or_404(chain_id: int, slug: str, *, request) -> Entry:

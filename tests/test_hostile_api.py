@@ -18,7 +18,6 @@ from marketplace.simulation.market import Market
 from tests.processes import command_env, serve
 
 pytestmark = pytest.mark.django_db(transaction=True)
-UNLIMITED = {f"RATE_LIMIT_{g}": "1000000/m" for g in ("PUBLISH", "CHALLENGE", "SIGNIN")}
 
 
 @pytest.fixture
@@ -28,7 +27,7 @@ def live(market_devnet):
     market = Market(rpc_url=market_devnet.url, deployment=market_devnet.deployment, seed=23)
     market.setup()
     market_devnet.index()
-    server, url = serve(env=command_env(market_devnet, **UNLIMITED))
+    server, url = serve(env=command_env(market_devnet))
     try:
         yield url, market, int(market_devnet.rpc("eth_chainId"), 16)
     finally:

@@ -7,6 +7,7 @@ from django.shortcuts import render
 from marketplace import selectors, selectors_pools
 from marketplace.models import Account
 from marketplace.web.json import signed_in
+from marketplace.web.partials import page_or_fragment
 from marketplace.web.site import site_chain_id, wallet_balance
 from marketplace.web.validators import address_or_404
 
@@ -33,11 +34,8 @@ def account_page(request, address):
         "owned_apps": list(selectors.apps_list(chain_id=chain_id, owner=address)[:20]),
         "owned_datasets": list(selectors.datasets_list(chain_id=chain_id, owner=address)[:20]),
     }
-    template = "marketplace/account.html"
-    if request.GET.get("partial") == "balances":
-        template += "#balances"
-    if template.endswith("#balances") or not request.GET.get("partial"):
-        context["balance"] = wallet_balance(address)
+    context["balance"] = wallet_balance(address)
+    template = page_or_fragment(request, "marketplace/account.html", "balances")
     return render(request, template, context)
 
 

@@ -7,6 +7,7 @@ from django.shortcuts import render
 from marketplace import selectors
 from marketplace.models import App, Dataset
 from marketplace.web.json import signed_in
+from marketplace.web.partials import page_or_fragment
 from marketplace.web.site import site_chain_id
 from marketplace.web.validators import address_or_404
 from orderbook.selectors import open_orders
@@ -37,7 +38,4 @@ def asset_page(request, address, *, kind: str):
         "recent_deals": list(deals[:10]),
         "deals_count": deals.count(),
     }
-    template = "marketplace/asset.html"
-    if request.GET.get("partial") == "orders":
-        template += "#orders"
-    return render(request, template, context)
+    return render(request, page_or_fragment(request, "marketplace/asset.html", "orders"), context)

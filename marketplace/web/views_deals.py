@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from marketplace import selectors, selectors_deals
 from marketplace.models import Deal, Task
 from marketplace.web.json import signed_in
+from marketplace.web.partials import page_or_fragment
 from marketplace.web.site import site_chain_id
 from marketplace.web.validators import address_or_404, bytes32_or_404
 
@@ -41,10 +42,7 @@ def deals_page(request, *, mine: bool = False):
         "mine": mine,
         "extra_query": query.urlencode(),
     }
-    template = "marketplace/deals.html"
-    if request.GET.get("partial") == "list":
-        template += "#list"
-    return render(request, template, context)
+    return render(request, page_or_fragment(request, "marketplace/deals.html", "list"), context)
 
 
 def deal_page(request, dealid):
@@ -55,12 +53,13 @@ def deal_page(request, dealid):
     except Deal.DoesNotExist:
         raise Http404(f"no deal {dealid} is indexed") from None
     view = selectors_deals.deal_view(chain_id=chain_id, deal=deal)
-    template = "marketplace/deal.html"
-    if request.GET.get("partial") == "progress":
-        template += "#progress"
-    context = {"nav": "deals", "view": view, "deal": deal, "is_requester": signed_in(request)}
-    context["is_requester"] = context["is_requester"] == deal.requester
-    return render(request, template, context)
+    context = {
+        "nav": "deals",
+        "view": view,
+        "deal": deal,
+        "is_requester": signed_in(request) == deal.requester,
+    }
+    return render(request, page_or_fragment(request, "marketplace/deal.html", "progress"), context)
 
 
 def task_page(request, taskid):
@@ -74,12 +73,9 @@ def task_page(request, taskid):
         chain_id=chain_id, deal=selectors.deal_get(chain_id=chain_id, dealid=task.deal.dealid)
     )
     slot = next(s for s in view.slots if s.taskid == taskid)
-    template = "marketplace/task.html"
-    if request.GET.get("partial") == "timeline":
-        template += "#timeline"
     return render(
         request,
-        template,
+        page_or_fragment(request, "marketplace/task.html", "timeline"),
         {
             "nav": "deals",
             "task": task,

@@ -7,6 +7,7 @@ from django.shortcuts import render
 from marketplace.models import Category, Workerpool
 from marketplace.web.charts import candles, depth_chart
 from marketplace.web.forms import MarketFilterForm
+from marketplace.web.partials import page_or_fragment
 from marketplace.web.site import site_chain_id
 from orderbook import market
 
@@ -64,10 +65,7 @@ def market_page(request):
         context["recent_deals"] = list(
             market.category_deals(chain_id=chain_id, category=category)[:10]
         )
-    template = "marketplace/market.html"
-    if partial in PARTIALS:
-        template += f"#{partial}"
-    return render(request, template, context)
+    return render(request, page_or_fragment(request, "marketplace/market.html", *PARTIALS), context)
 
 
 def _without(params, name: str) -> str:

@@ -16,6 +16,7 @@ from marketplace.web.json import (
     signed_in,
     wallet_required,
 )
+from marketplace.web.partials import page_or_fragment
 from marketplace.web.site import site_chain_id
 from orderbook import drafts
 from orderbook.market import TAG_BITS
@@ -85,12 +86,9 @@ def quote_page(request):
             quote = _quote(form, chain_id=chain_id, requester=signed_in(request))
         except NoQuote as exc:
             problem = str(exc)
-    template = "marketplace/quote.html"
-    if request.GET.get("partial") == "result":
-        template += "#result"
     return render(
         request,
-        template,
+        page_or_fragment(request, "marketplace/quote.html", "result"),
         {"nav": "quote", "form": form, "quote": quote, "problem": problem, "bound": bound},
     )
 

@@ -22,7 +22,7 @@ from dappstore.models import Entry, Tag, Version
 from marketplace.chain.reader import asset_calls
 from marketplace.indexer.hooks import BatchContext
 from marketplace.models import App, Dataset, Deal
-from marketplace.selectors_pools import chain_now
+from marketplace.selectors.pools import chain_now
 from orderbook import facts
 from orderbook.models import Order
 

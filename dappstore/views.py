@@ -17,9 +17,9 @@ from dappstore.services import (
     entry_claim,
     entry_update,
 )
-from marketplace import selectors as chain_selectors
+from marketplace.chain.transactions import tx_create_asset_prepare
 from marketplace.ratelimit import rate_limited
-from marketplace.transactions import tx_create_asset_prepare
+from marketplace.selectors import entities as chain_selectors
 from marketplace.web.json import (
     BadRequest,
     body_json,

@@ -5,7 +5,7 @@ while the node or the indexer is down; these headers say when what they serve ha
 
     X-Index-Block  the last indexed block        X-Index-Head  the head the indexer last saw
     X-Index-Lag    blocks between the two        X-Index-Age   seconds since the indexer checked
-    X-Index-Stale  true or false (see marketplace.selectors_status.index_staleness)
+    X-Index-Stale  true or false (see marketplace.selectors.status.index_staleness)
 """
 
 import logging
@@ -14,7 +14,7 @@ import re
 from django.conf import settings
 from django.db import DatabaseError
 
-from marketplace.selectors_status import index_staleness
+from marketplace.selectors.status import index_staleness
 
 log = logging.getLogger(__name__)
 INT64_MAX = 2**63 - 1

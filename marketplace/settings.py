@@ -240,7 +240,7 @@ INDEX_FRESH_SECONDS = env_int("INDEX_FRESH_SECONDS", 10, minimum=0)
 ORDERBOOK_MAX_OPEN_PER_SIGNER = env_int("ORDERBOOK_MAX_OPEN_PER_SIGNER", 50, minimum=1)
 # Called by the indexer inside each batch's transaction (see marketplace/indexer/hooks.py).
 INDEXER_HOOKS = [
-    "orderbook.chain.orders_follow_chain",
+    "orderbook.follow.orders_follow_chain",
     "marketplace.live.chain.chain_announce",
     "dappstore.services.store_follow_chain",
 ]
@@ -256,7 +256,7 @@ CORS_ALLOW_HEADERS = ["authorization", "content-type"]
 CORS_EXPOSE_HEADERS = ["Retry-After", "X-Index-Block", "X-Index-Head", "X-Index-Lag",
                        "X-Index-Age", "X-Index-Stale"]  # fmt: skip
 
-# --- Index staleness (marketplace/selectors_status.py: API headers, /metrics, page banner) ---
+# --- Index staleness (marketplace/selectors/status.py: API headers, /metrics, page banner) ---
 # Stale when the indexer has not checked the node's head for this long, or is this far behind.
 INDEX_STALE_SECONDS = env_int("INDEX_STALE_SECONDS", 30, minimum=1)
 INDEX_STALE_BLOCKS = env_int("INDEX_STALE_BLOCKS", 10, minimum=0)

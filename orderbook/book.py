@@ -7,7 +7,7 @@ never loads more than its own rows.
 from django.db.models import Q, QuerySet
 
 from marketplace.models import Category, Deal
-from marketplace.selectors_status import index_staleness
+from marketplace.selectors.status import index_staleness
 from orderbook.api.query import Query
 from orderbook.models import KINDS, Order
 from orderbook.parsing import OrderInvalid

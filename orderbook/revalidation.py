@@ -10,7 +10,7 @@ from django.db import transaction
 
 from marketplace.models import IndexerCursor
 from orderbook import facts
-from orderbook.chain import orders_revalidate
+from orderbook.follow import orders_revalidate
 from orderbook.models import Order
 from orderbook.services import ASSET_KIND
 

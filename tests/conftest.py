@@ -120,7 +120,7 @@ def indexed_market(market_devnet):
 def _generous_rate_limits(settings):
     """Tests publish from one address far faster than any client would; the limiter's own
     tests set their rates. The staleness cache is per process: no test sees another's."""
-    from marketplace import selectors_status
+    from marketplace.selectors import status as selectors_status
 
     settings.RATE_LIMITS = {group: "100000/m" for group in settings.RATE_LIMITS}
     selectors_status._cache.clear()

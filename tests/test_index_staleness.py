@@ -5,8 +5,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from marketplace import selectors_status
 from marketplace.models import Deal, IndexerCursor
+from marketplace.selectors import status as selectors_status
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

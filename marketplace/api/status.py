@@ -8,7 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from marketplace.api.serializers import ChainQuerySerializer
-from marketplace.selectors_status import index_staleness
+from marketplace.selectors.status import index_staleness
 
 STATUS = inline_serializer(
     "IndexStatus",

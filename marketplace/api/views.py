@@ -20,10 +20,10 @@ from rest_framework.exceptions import APIException, NotFound, ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
-from marketplace import selectors
 from marketplace.api import serializers as api
 from marketplace.api.serializers import parse_address, parse_bytes32, parse_catid
 from marketplace.models import Account, App, Category, Dataset, Deal, Task, Workerpool
+from marketplace.selectors import entities as selectors
 
 
 class NothingIndexed(APIException):

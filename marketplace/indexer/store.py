@@ -370,7 +370,7 @@ def _store_tasks(w: _Writer, changes: Changes, states: States):
 
 def cursor_heartbeat(*, chain_id: int, head: int):
     """The indexer is at the head and has just checked it: the index is current, not stale,
-    even on a chain that mines no block for a while (see selectors_status.index_staleness)."""
+    even on a chain that mines no block for a while (see selectors.status.index_staleness)."""
     IndexerCursor.objects.filter(chain_id=chain_id).update(
         head_number=head, updated_at=timezone.now()
     )

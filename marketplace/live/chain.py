@@ -2,7 +2,7 @@
 
 An indexer hook (settings.INDEXER_HOOKS), run inside the batch's transaction so the events commit
 with the rows they announce. During a backfill nobody watches: only batches near the head, and
-rollbacks, are announced. Orders and deals are announced by orderbook.chain.
+rollbacks, are announced. Orders and deals are announced by orderbook.follow.
 """
 
 from marketplace.indexer.hooks import BatchContext

@@ -1,4 +1,4 @@
-"""Covering indexes for the pool page (marketplace.selectors_pools): a pool's deals, their tasks'
+"""Covering indexes for the pool page (marketplace.selectors.pools): a pool's deals, their tasks'
 outcomes and their contributions are read from the indexes alone, without visiting the wide
 deal, task and contribution rows. With bench/pages.py's market (10,000 deals, the pool measured
 serving 1,111), PostgreSQL: the outcome counts ~28 -> ~5 ms, the workers' contributions ~26 ->

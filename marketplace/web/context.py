@@ -4,7 +4,7 @@ far behind the chain the index is."""
 from django.conf import settings
 
 from marketplace.models import LiveEvent
-from marketplace.selectors_status import index_staleness
+from marketplace.selectors.status import index_staleness
 from marketplace.web.site import site_chain_id
 
 

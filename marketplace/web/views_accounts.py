@@ -4,8 +4,9 @@ the wallet when it is the visitor's), and a worker's score, contributions and ea
 from django.core.paginator import Paginator
 from django.shortcuts import render
 
-from marketplace import selectors, selectors_pools
 from marketplace.models import Account
+from marketplace.selectors import entities as selectors
+from marketplace.selectors import pools as selectors_pools
 from marketplace.web.json import signed_in
 from marketplace.web.partials import page_or_fragment
 from marketplace.web.site import site_chain_id, wallet_balance

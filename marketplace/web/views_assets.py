@@ -4,8 +4,8 @@ used it, and, for its owner, publishing and withdrawing orders through the walle
 from django.http import Http404
 from django.shortcuts import render
 
-from marketplace import selectors
 from marketplace.models import App, Dataset
+from marketplace.selectors import entities as selectors
 from marketplace.web.json import signed_in
 from marketplace.web.partials import page_or_fragment
 from marketplace.web.site import site_chain_id

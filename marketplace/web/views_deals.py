@@ -5,8 +5,9 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 
-from marketplace import selectors, selectors_deals
 from marketplace.models import Deal, Task
+from marketplace.selectors import deals as selectors_deals
+from marketplace.selectors import entities as selectors
 from marketplace.web.json import signed_in
 from marketplace.web.partials import page_or_fragment
 from marketplace.web.site import site_chain_id

@@ -6,9 +6,10 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import render
 
-from marketplace import selectors, selectors_pools
 from marketplace.models import Workerpool
-from marketplace.profiles import NotOwner, profile_values, workerpool_profile_update
+from marketplace.selectors import entities as selectors
+from marketplace.selectors import pools as selectors_pools
+from marketplace.services import NotOwner, profile_values, workerpool_profile_update
 from marketplace.web.forms import WorkerpoolProfileForm
 from marketplace.web.json import signed_in
 from marketplace.web.site import site_chain_id

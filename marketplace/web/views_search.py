@@ -3,7 +3,7 @@ matches, a list otherwise. Each hit's kind is the name of its page's URL."""
 
 from django.shortcuts import redirect, render
 
-from marketplace.search import search
+from marketplace.selectors.search import search
 from marketplace.web.site import site_chain_id
 
 

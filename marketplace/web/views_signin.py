@@ -4,8 +4,8 @@ from django.http import HttpResponseRedirect
 from django.views.decorators.http import require_GET, require_POST
 
 from marketplace.ratelimit import rate_limited
-from marketplace.signin import SignInInvalid, signin_message_prepare, signin_verify
 from marketplace.web.json import BadRequest, body_json, ok, refused
+from marketplace.web.signin import SignInInvalid, signin_message_prepare, signin_verify
 from marketplace.web.site import site_chain_id
 
 

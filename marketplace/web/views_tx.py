@@ -4,7 +4,7 @@ orders, claim of timed-out tasks, cancel (close) of one's own order on chain."""
 from django.conf import settings
 from django.views.decorators.http import require_POST
 
-from marketplace import transactions
+from marketplace.chain import transactions
 from marketplace.chain.orders import empty_dataset_order
 from marketplace.web.json import BadRequest, body_json, ok, refused, wallet_required
 from marketplace.web.site import site_chain_id, site_rlc

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from marketplace.chain.ids import taskid_of
 from marketplace.indexer.stored import stored_event_decode
 from marketplace.models import Category, Deal, RawEvent, Task
-from marketplace.selectors_pools import chain_now
+from marketplace.selectors.pools import chain_now
 from orderbook.models import Order
 
 FINAL_DEADLINE_RATIO = 10  # PoCo: a task's final deadline is start + 10 x category time

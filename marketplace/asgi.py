@@ -20,6 +20,7 @@ django.setup(set_prefix=False)  # as get_asgi_application does, before models ar
 
 from asgiref.sync import ThreadSensitiveContext, sync_to_async  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.core.handlers.asgi import ASGIHandler  # noqa: E402
 from django.core.handlers.base import BaseHandler  # noqa: E402
 
@@ -59,6 +60,7 @@ class SyncChainASGIHandler(ASGIHandler):
 application = ProtocolTypeRouter(
     {
         "http": SyncChainASGIHandler(threads=SYNC_THREADS),
-        "websocket": URLRouter(websocket_urlpatterns),
+        # A page of another site must not open sockets with its visitors' cookies and address.
+        "websocket": AllowedHostsOriginValidator(URLRouter(websocket_urlpatterns)),
     }
 )

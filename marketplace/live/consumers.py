@@ -18,6 +18,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 
+from marketplace.chain.answers import MalformedAnswer
 from marketplace.chain.rpc import RpcError, RpcUnavailable
 from marketplace.live.events import event_message, group_name
 from marketplace.models import LiveEvent
@@ -83,7 +84,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         _open_per_client[client] += 1
         try:
             served = await _chain_served(self.chain_id)
-        except (RpcUnavailable, RpcError):
+        except (RpcUnavailable, RpcError, MalformedAnswer):
             return CLOSE_TRY_LATER
         return None if served else CLOSE_UNKNOWN
 
@@ -94,6 +95,15 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
                 del _open_per_client[self.client]
         if hasattr(self, "group"):
             await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    async def dispatch(self, message):
+        if message["type"] == "live.event":
+            # Channels hops to a sync thread before every handler to close stale database
+            # connections; this handler touches no database, and with hundreds of sockets on a
+            # feed those hops, queued on one thread, cost more than the poll.
+            await self.live_event(message)
+            return
+        await super().dispatch(message)
 
     async def live_event(self, message):
         await self._deliver(message["event"])

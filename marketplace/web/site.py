@@ -9,6 +9,7 @@ from functools import cache
 from django.conf import settings
 
 from marketplace.chain.abi_codec import functions
+from marketplace.chain.answers import MalformedAnswer
 from marketplace.chain.artifacts import abi
 from marketplace.chain.reader import Call
 from marketplace.chain.rpc import RpcError, RpcUnavailable
@@ -42,6 +43,6 @@ def wallet_balance(address: str) -> int | None:
     """An address's RLC outside the hub, read from the node now; None when the node is away."""
     try:
         return facts.chain_reader().many([Call(site_rlc(), RLC["balanceOf"], (address,))])[0]
-    except (RpcUnavailable, RpcError) as exc:
+    except (RpcUnavailable, RpcError, MalformedAnswer) as exc:
         log.warning("wallet balance of %s unavailable: %s", address, exc)
         return None

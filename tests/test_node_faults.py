@@ -154,7 +154,7 @@ def test_a_bug_stops_the_indexer_loudly_and_garbage_is_retried(devnet):
     try:
         _until(lambda: _alive(follower) and _caught_up(devnet), 60, "never caught up")
         node.mode = "garbage"
-        _until(lambda: node.served["garbage"] >= 10, 60, "garbage never met")
+        _until(lambda: node.served["garbage"] >= 4, 60, "garbage never met")
         node.mode = "pass"
         devnet.rpc("evm_mine")
         _until(lambda: _alive(follower) and _caught_up(devnet), 60, "did not recover")

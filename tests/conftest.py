@@ -102,17 +102,28 @@ def live_market(market_devnet, tmp_path):
 
 
 @pytest.fixture
-def indexed_market(market_devnet):
-    """The simulated market's actors on an indexed test chain, with settings pointing at it."""
+def market(request, market_devnet):
+    """The simulated market's actors on a test chain, with settings pointing at it.
+
+    A module (or test) says which market with `pytest.mark.market(seed=…, indexed=…,
+    headroom=…)`: its own seed (the actors' salts, prices and enclaves), whether the chain is
+    indexed once the actors are set up, and blocks mined before (room above the loaded state
+    for reorgs to undo)."""
     from django.test import override_settings
 
     from marketplace.simulation.market import Market
 
+    marker = request.node.get_closest_marker("market")
+    options = {"seed": 0, "indexed": False, "headroom": 0, **(marker.kwargs if marker else {})}
     with override_settings(CHAIN_RPC_URL=market_devnet.url, HUB_ADDRESS=market_devnet.hub):
-        market = Market(rpc_url=market_devnet.url, deployment=market_devnet.deployment, seed=5)
+        market_devnet.mine(options["headroom"])
+        market = Market(
+            rpc_url=market_devnet.url, deployment=market_devnet.deployment, seed=options["seed"]
+        )
         market.setup()
         market.devnet = market_devnet
-        market_devnet.index()
+        if options["indexed"]:
+            market_devnet.index()
         yield market
 
 

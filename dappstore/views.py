@@ -184,6 +184,7 @@ def deploy_prepare(request, *, wallet: str):
     kind = data["kind"]
     multiaddr = data["multiaddr"].encode()
     checksum = bytes.fromhex(data["checksum"][2:])
+    args: tuple
     if kind == Entry.APP:
         args = (wallet, data["name"], "DOCKER", multiaddr, checksum, data["mrenclave"].encode())
     else:

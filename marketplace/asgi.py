@@ -36,7 +36,7 @@ class SyncChainASGIHandler(ASGIHandler):
     def __init__(self, *, threads: int):
         BaseHandler.__init__(self)
         self.load_middleware(is_async=False)
-        self._free = asyncio.Queue()
+        self._free: asyncio.Queue[ThreadPoolExecutor] = asyncio.Queue()
         for _ in range(threads):
             self._free.put_nowait(ThreadPoolExecutor(1, thread_name_prefix="django-sync"))
 

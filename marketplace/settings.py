@@ -174,7 +174,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("MAX_REQUEST_BYTES", 256 * 1024, minimum=1
 # their bodies may be larger, up to this.
 MAX_UPLOAD_BYTES = env_int("MAX_UPLOAD_BYTES", 1024 * 1024, minimum=1024)
 
-AUTH_PASSWORD_VALIDATORS = []
+AUTH_PASSWORD_VALIDATORS: list[dict[str, str]] = []
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = False

@@ -22,7 +22,7 @@ SELL_KINDS = {"apporder", "datasetorder", "workerpoolorder"}
 
 def _kind(data: dict, allowed) -> str:
     kind = data.get("kind")
-    if kind not in allowed:
+    if not isinstance(kind, str) or kind not in allowed:
         raise BadRequest(f"kind must be one of {', '.join(sorted(allowed))}")
     return kind
 

@@ -239,7 +239,7 @@ class OrderView(MarketView):
         return ok(**book.order_lookup(chain_id=chain_id, kind=self.kind, order_hash=order_hash))
 
 
-def orders_views(kind: str) -> tuple[type, type]:
+def orders_views(kind: str) -> tuple[type[APIView], type[APIView]]:
     """The list/publish/unpublish view and the lookup view of one order kind, documented."""
     book = extend_schema_view(
         get=extend_schema(

@@ -23,6 +23,8 @@ def database_url() -> str:
 def command_env(devnet, **extra) -> dict:
     env = {
         **os.environ,
+        # Test servers as `make run` has them; the deployment tests set their own settings.
+        "DEBUG": "true",
         "DATABASE_URL": database_url(),
         "CHAIN_RPC_URL": devnet.url,
         "HUB_ADDRESS": devnet.hub,

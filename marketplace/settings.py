@@ -61,6 +61,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "marketplace.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -292,7 +293,10 @@ INDEX_STALE_BLOCKS = env_int("INDEX_STALE_BLOCKS", 10, minimum=0)
 RATE_LIMITS = {
     "publish": env_str("RATE_LIMIT_PUBLISH", "120/m"),  # POST and PUT of orders
     "challenge": env_str("RATE_LIMIT_CHALLENGE", "120/m"),  # GET /challenge
-    "signin": env_str("RATE_LIMIT_SIGNIN", "10/m"),  # the pages' sign-in
+    "signin": env_str("RATE_LIMIT_SIGNIN", "10/m"),  # the pages' sign-in, the admin's login
+    # What makes the server read the chain or build a transaction for the pages' wallet:
+    # /tx/*, /store/deploy, /store/claim/message, /orders/prepare, /quote/request.
+    "prepare": env_str("RATE_LIMIT_PREPARE", "60/m"),
 }
 RATELIMIT_USE_CACHE = "default"
 RATELIMIT_FAIL_OPEN = True
@@ -308,12 +312,17 @@ SILENCED_SYSTEM_CHECKS = [
 LIVE_EVENT_RETENTION_HOURS = env_int("LIVE_EVENT_RETENTION_HOURS", 24, minimum=1)
 STORE_STATS_SECONDS = env_int("STORE_STATS_SECONDS", 30, minimum=1)
 ORDERS_REVALIDATE_SECONDS = env_int("ORDERS_REVALIDATE_SECONDS", 60, minimum=1)
+# A market API challenge must be used this soon after GET /challenge (the reference: 5 min).
+CHALLENGE_TTL_SECONDS = env_int("CHALLENGE_TTL_SECONDS", 300, minimum=10)
 CELERY_BEAT_SCHEDULE = {
     "revalidate-open-orders": {
         "task": "orderbook.revalidate_open_orders",
         "schedule": ORDERS_REVALIDATE_SECONDS,
     },
     "prune-live-events": {"task": "marketplace.prune_live_events", "schedule": 3600},
+    # Unused challenges and sign-in sessions and nonces would otherwise pile up without bound.
+    "prune-challenges": {"task": "orderbook.prune_challenges", "schedule": CHALLENGE_TTL_SECONDS},
+    "prune-signin": {"task": "marketplace.prune_signin", "schedule": 3600},
     "store-stats": {"task": "dappstore.recompute_stats", "schedule": STORE_STATS_SECONDS},
     "store-ownership": {"task": "dappstore.recheck_ownership", "schedule": 600},
     "store-descriptions": {"task": "dappstore.render_descriptions", "schedule": 86400},

@@ -6,6 +6,7 @@ from django.views.decorators.http import require_POST
 
 from marketplace.chain import transactions
 from marketplace.chain.orders import empty_dataset_order
+from marketplace.ratelimit import rate_limited
 from marketplace.web.json import BadRequest, body_json, ok, refused, wallet_required
 from marketplace.web.site import site_chain_id, site_rlc
 from marketplace.web.views_orders import rlc_to_nrlc
@@ -28,6 +29,7 @@ def _prepared(request, build):
 
 
 @require_POST
+@rate_limited(group="prepare")
 @wallet_required
 def deposit(request, *, wallet: str):
     return _prepared(
@@ -42,6 +44,7 @@ def deposit(request, *, wallet: str):
 
 
 @require_POST
+@rate_limited(group="prepare")
 @wallet_required
 def withdraw(request, *, wallet: str):
     return _prepared(
@@ -63,6 +66,7 @@ def _open_order(chain_id: int, kind: str, value) -> Order:
 
 
 @require_POST
+@rate_limited(group="prepare")
 @wallet_required
 def match(request, *, wallet: str):
     def build(data, chain_id):
@@ -90,6 +94,7 @@ def _indices(name: str, value) -> list[int]:
 
 
 @require_POST
+@rate_limited(group="prepare")
 @wallet_required
 def claim(request, *, wallet: str):
     def build(data, chain_id):
@@ -109,6 +114,7 @@ def claim(request, *, wallet: str):
 
 
 @require_POST
+@rate_limited(group="prepare")
 @wallet_required
 def cancel(request, *, wallet: str):
     def build(data, chain_id):

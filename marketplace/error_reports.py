@@ -8,7 +8,7 @@ them, a frame's local variables, an exception's message.
 """
 
 import html
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from django.conf import settings
 from django.views.debug import ExceptionReporter
@@ -17,19 +17,23 @@ MASK = "********"
 # Shorter fragments (a Redis database number, a one-letter path) are no secrets and would
 # mask unrelated text.
 MIN_SECRET_LENGTH = 4
+# A path segment this long is a key (Infura's /v3/<key>, Alchemy's /v2/<key>), masked on its
+# own too; shorter ones ("v2", "rpc") are words found elsewhere in the report.
+MIN_KEY_LENGTH = 12
 
 
 def url_secrets(url: str) -> list[str]:
-    """The parts of `url` that may be credentials: its password, its query, and the path of
-    an http(s) URL (where node providers put API keys)."""
+    """The parts of `url` that may be credentials: its password, its query and each of its
+    values, and the path of an http(s) URL (where node providers put API keys)."""
     try:
         parts = urlsplit(url)
         password = parts.password
     except ValueError:
         return []
-    found = [password or "", parts.query]
+    found = [password or "", parts.query, *(value for _, value in parse_qsl(parts.query))]
     if parts.scheme in ("http", "https"):
-        found.append(parts.path.strip("/"))
+        path = parts.path.strip("/")
+        found += [path, *(part for part in path.split("/") if len(part) >= MIN_KEY_LENGTH)]
     return [part for part in found if len(part) >= MIN_SECRET_LENGTH]
 
 

@@ -10,12 +10,12 @@ import urllib.request
 import pytest
 from asgiref.testing import ApplicationCommunicator
 
-from marketplace.body_limit import BodyLimitMiddleware
-from marketplace.client_address import ClientAddressMiddleware
 from tests.processes import command_env, process_stop, serve
 
 
 async def _seen_client(middleware_args: dict, *, peer: str, forwarded: list[str]) -> str:
+    from marketplace.client_address import ClientAddressMiddleware
+
     seen = {}
 
     async def app(scope, receive, send):
@@ -54,6 +54,8 @@ def test_the_client_is_read_from_the_right_past_our_proxies(args, peer, forwarde
 
 
 async def _through_body_limit(headers: list, chunks: list[bytes]) -> tuple[dict, list]:
+    from marketplace.body_limit import BodyLimitMiddleware
+
     calls = []
 
     async def app(scope, receive, send):

@@ -171,10 +171,13 @@ SECURE_PROXY_SSL_HEADER = tuple(_proxy_ssl) or None
 # (marketplace/client_address.py). 0 and none: the header is ignored, clients cannot forge it.
 TRUSTED_PROXY_HOPS = env_int("TRUSTED_PROXY_HOPS", 0)
 TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
-try:
-    [ip_network(proxy, strict=False) for proxy in TRUSTED_PROXIES]
-except ValueError as exc:
-    raise ImproperlyConfigured(f"TRUSTED_PROXIES must list addresses or networks: {exc}") from None
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ip_network(_proxy, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"TRUSTED_PROXIES must list addresses or networks, got {_proxy!r}"
+        ) from None
 # Transport security comes on with a deployment: DEBUG off and a host other than the loopback
 # names. A bare `runserver 127.0.0.1:PORT` with DEBUG off stays usable over plain http (an
 # HTTPS redirect and Secure cookies would make a local server unreachable or sign-in-less).

@@ -47,16 +47,17 @@ browser:
 		  { apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null; }; }; } || \
 		echo "chromium is missing and cannot be installed here: the browser tests will be skipped"
 
+# DEBUG is off unless asked for: the laptop setup asks (tracebacks, static files as they are).
 run: setup
 	$(PY) manage.py devchain --prepare-only
-	$(VENV)/bin/honcho start -f Procfile
+	DEBUG=true $(VENV)/bin/honcho start -f Procfile
 
 test: setup-dev browser
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 	# Its own var/: a `make run` on the same checkout keeps its broker and files to itself.
-	VAR_DIR=$(CURDIR)/var/test $(PY) -m pytest $(PYTEST_ARGS)
+	DEBUG=true VAR_DIR=$(CURDIR)/var/test $(PY) -m pytest $(PYTEST_ARGS)
 
 lint:
 	$(VENV)/bin/ruff check .

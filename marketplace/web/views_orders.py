@@ -55,6 +55,7 @@ def _answer(action):
 
 
 @require_POST
+@rate_limited(group="prepare")
 @wallet_required
 def order_prepare(request, *, wallet: str):
     def action():

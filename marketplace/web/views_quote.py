@@ -9,6 +9,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
 from marketplace.models import App, Category, Dataset
+from marketplace.ratelimit import rate_limited
 from marketplace.web.json import (
     BadRequest,
     body_json,
@@ -102,6 +103,7 @@ def quote_page(request):
 
 
 @require_POST
+@rate_limited(group="prepare")
 @wallet_required
 def quote_request_prepare(request, *, wallet: str):
     """The request order to sign for the current best quote (recomputed here, never taken from

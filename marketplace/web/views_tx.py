@@ -5,6 +5,7 @@ from django.views.decorators.http import require_POST
 
 from marketplace.chain import transactions
 from marketplace.chain.orders import empty_dataset_order
+from marketplace.ratelimit import rate_limited
 from marketplace.web.json import BadRequest, body_json, ok, refused, wallet_required
 from marketplace.web.site import site_chain_id, site_hub, site_rlc
 from marketplace.web.views_orders import rlc_to_nrlc
@@ -27,6 +28,7 @@ def _prepared(request, build):
 
 
 @require_POST
+@rate_limited(group="prepare")
 @wallet_required
 def deposit(request, *, wallet: str):
     return _prepared(
@@ -41,6 +43,7 @@ def deposit(request, *, wallet: str):
 
 
 @require_POST
+@rate_limited(group="prepare")
 @wallet_required
 def withdraw(request, *, wallet: str):
     return _prepared(
@@ -62,6 +65,7 @@ def _open_order(chain_id: int, kind: str, value) -> Order:
 
 
 @require_POST
+@rate_limited(group="prepare")
 @wallet_required
 def match(request, *, wallet: str):
     def build(data, chain_id):
@@ -87,6 +91,7 @@ def _indices(name: str, value) -> list[int]:
 
 
 @require_POST
+@rate_limited(group="prepare")
 @wallet_required
 def claim(request, *, wallet: str):
     def build(data, chain_id):
@@ -106,6 +111,7 @@ def claim(request, *, wallet: str):
 
 
 @require_POST
+@rate_limited(group="prepare")
 @wallet_required
 def cancel(request, *, wallet: str):
     def build(data, chain_id):

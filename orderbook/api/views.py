@@ -38,7 +38,7 @@ from orderbook.api.schema import (
     page,
     param,
 )
-from orderbook.auth import AuthorizationInvalid, authorization_use, challenge_get_or_create
+from orderbook.auth import AuthorizationInvalid, authorization_use, challenge_create
 from orderbook.models import KINDS
 from orderbook.parsing import OrderInvalid
 from orderbook.services import Refused, order_publish, order_unpublish
@@ -130,7 +130,7 @@ class ChallengeView(MarketView):
         query = Query(request.query_params)
         chain_id = self.chain(query)
         address = query.required("address", query.address("address"))
-        return ok(data=challenge_get_or_create(chain_id=chain_id, address=address))
+        return ok(data=challenge_create(chain_id=chain_id, address=address))
 
 
 class CategoriesView(MarketView):

@@ -7,6 +7,12 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from orderbook.api import views
 from orderbook.models import KINDS
 
+MARKET_SCHEMA = {
+    "TITLE": "PoCo Market market API",
+    "DESCRIPTION": "A drop-in for iExec's market API: the four orderbooks, their publication "
+    "(EIP-712 orders, challenge authorization), deals, categories and prices. Amounts are nRLC.",
+}
+
 urlpatterns = [
     path("version", views.VersionView.as_view()),
     path("metrics", views.MetricsView.as_view()),
@@ -16,7 +22,11 @@ urlpatterns = [
     path("deals", views.DealsView.as_view()),
     re_path(r"^deals/(?P<dealid>0x[0-9a-fA-F]{64})$", views.DealView.as_view()),
     path("ohlc", views.OhlcView.as_view()),
-    path("docs/schema", SpectacularAPIView.as_view(urlconf="orderbook.urls"), name="market-schema"),
+    path(
+        "docs/schema",
+        SpectacularAPIView.as_view(urlconf="orderbook.urls", custom_settings=MARKET_SCHEMA),
+        name="market-schema",
+    ),
     path("docs", SpectacularSwaggerSplitView.as_view(url_name="market-schema"), name="market-docs"),
 ]
 for kind in KINDS:

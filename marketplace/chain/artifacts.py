@@ -68,7 +68,3 @@ def artifact(name: str) -> dict:
 
 def abi(name: str) -> list[dict]:
     return artifact(name)["abi"]
-
-
-def poco_version() -> str:
-    return _read(POCO_DIR / "package.json")["version"]

@@ -23,6 +23,8 @@ from eth_utils import keccak, to_checksum_address
 from bench import book_fill  # sets Django up
 from bench.book import asset_address, assets_per_kind, owner_key
 from marketplace.chain.ids import taskid_of
+from marketplace.chain.protocol import ZERO_ADDRESS as ZERO
+from marketplace.chain.protocol import ZERO_BYTES32
 from marketplace.models import (
     Account,
     App,
@@ -39,7 +41,6 @@ from marketplace.models import (
     WorkerpoolProfile,
 )
 
-ZERO = book_fill.ZERO
 BATCH = 2000
 SPAN = timedelta(days=30)  # the deals spread over the last month
 REGISTRATION_BLOCKS = 10  # the assets are minted in the first blocks, before any deal
@@ -65,7 +66,7 @@ def _blocks(chain_id: int, count: int, rng: random.Random) -> list[Block]:
     gaps = [rng.uniform(0.2, 1.8) for _ in range(count)]
     scale = SPAN.total_seconds() / sum(gaps)
     at = timezone.now() - SPAN
-    rows, parent = [], "0x" + "00" * 32
+    rows, parent = [], ZERO_BYTES32
     for number, gap in enumerate(gaps, start=1):
         at += timedelta(seconds=gap * scale)
         digest = _hex32(f"bench-pages-block-{number}")
@@ -227,7 +228,7 @@ def _deals(chain_id: int, blocks: list[Block], made: dict, deals: int, rng: rand
                 scheduler_reward_ratio=5,
                 sponsor=requester,
                 app_hash=_hex32(f"bench-pages-ao-{n}"),
-                dataset_hash=_hex32(f"bench-pages-do-{n}") if dataset else "0x" + "00" * 32,
+                dataset_hash=_hex32(f"bench-pages-do-{n}") if dataset else ZERO_BYTES32,
                 workerpool_hash=_hex32(f"bench-pages-wo-{n}"),
                 request_hash=_hex32(f"bench-pages-ro-{n}"),
                 volume=volume,

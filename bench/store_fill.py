@@ -36,12 +36,12 @@ from dappstore.models import Entry, Tag, Version  # noqa: E402
 from dappstore.services import RESERVED_SLUGS, entry_text_refresh, stats_recompute  # noqa: E402
 from dappstore.views import PAGE  # noqa: E402
 from marketplace.chain.orders import order_hash  # noqa: E402
+from marketplace.chain.protocol import ZERO_ADDRESS as ZERO  # noqa: E402
 from marketplace.models import App, Block, Dataset  # noqa: E402
 from orderbook.models import Order  # noqa: E402
 from orderbook.parsing import order_parse  # noqa: E402
 from orderbook.services import order_columns  # noqa: E402
 
-ZERO = "0x" + "00" * 20
 BATCH = 1000
 OWNERS = 1500  # developers; each has a handful of entries, well under the 50 orders limit
 ASSETS_PER_BLOCK = 8

@@ -8,10 +8,10 @@ import re
 import secrets
 
 from django.db import IntegrityError, transaction
-from eth_account.messages import encode_typed_data
 from eth_keys import keys
-from eth_utils import keccak, to_checksum_address
+from eth_utils import to_checksum_address
 
+from marketplace.chain.orders import signable_hash, typed_data_signable
 from orderbook.models import Challenge
 
 HEADER = re.compile(r"^(0x[0-9a-fA-F]{64})_(0x[0-9a-fA-F]{130})_(0x[0-9a-fA-F]{40})$")
@@ -38,23 +38,14 @@ def challenge_typed_data(*, chain_id: int, value: str) -> dict:
     }
 
 
-def _typed_data_hash(typed: dict) -> str:
-    signable = encode_typed_data(
-        full_message={
-            **typed,
-            "domain": {**typed["domain"], "chainId": int(typed["domain"]["chainId"])},
-        }
-    )
-    return "0x" + keccak(b"\x19" + signable.version + signable.header + signable.body).hex()
-
-
 def challenge_get_or_create(*, chain_id: int, address: str) -> dict:
     """The unused challenge of this address on this chain, or a new one."""
     address = to_checksum_address(address)
     existing = Challenge.objects.filter(chain_id=chain_id, address=address).first()
     if existing is None:
         value = PREFIX + secrets.token_urlsafe(24)
-        digest = _typed_data_hash(challenge_typed_data(chain_id=chain_id, value=value))
+        typed = challenge_typed_data(chain_id=chain_id, value=value)
+        digest = signable_hash(signable=typed_data_signable(typed=typed))
         try:
             with transaction.atomic():
                 existing = Challenge.objects.create(

@@ -12,12 +12,12 @@ from functools import cache
 from django.conf import settings
 from django.utils import timezone
 
-from marketplace.chain.reader import REGISTRY, Call, Reader, asset_calls
+from marketplace.chain.protocol import APP_REGISTRY
+from marketplace.chain.reader import Call, Reader, asset_calls
 from marketplace.chain.rpc import RpcClient
 from marketplace.models import Account, App, Dataset, IndexerCursor, Workerpool
 
 ASSET_MODELS = {"app": App, "dataset": Dataset, "workerpool": Workerpool}
-ASSET_OF_KIND = {"apporder": "app", "datasetorder": "dataset", "workerpoolorder": "workerpool"}
 
 
 @cache
@@ -92,7 +92,8 @@ def assets_owner(*, chain: int, kind: str, addresses: list[str]) -> dict[str, As
 def _assets_owner_on_chain(*, kind: str, addresses: list[str]) -> dict[str, AssetFacts]:
     reader = chain_reader()
     registry = registries()[kind]
-    known = reader.many([Call(registry, REGISTRY["isRegistered"], (a,)) for a in addresses])
+    # The three registries share the app registry's isRegistered.
+    known = reader.many([Call(registry, APP_REGISTRY["isRegistered"], (a,)) for a in addresses])
     registered = [a for a, ok in zip(addresses, known, strict=True) if ok]
     owners = reader.many([asset_calls(kind, a)[0] for a in registered])
     facts = {a: AssetFacts(False, None) for a in addresses}

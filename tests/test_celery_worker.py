@@ -8,7 +8,7 @@ import time
 import pytest
 from django.test import override_settings
 
-from marketplace.simulation.actors import NO_TAG
+from marketplace.chain.protocol import NO_TAG
 from marketplace.simulation.market import Market
 from orderbook.models import Order
 from orderbook.tasks import revalidate_open_orders

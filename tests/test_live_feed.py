@@ -12,7 +12,7 @@ from django.test import override_settings
 from websockets.sync.client import connect
 
 from marketplace.asgi import application
-from marketplace.simulation.actors import NO_TAG
+from marketplace.chain.protocol import NO_TAG
 from marketplace.simulation.market import Market
 from tests.market_client import MarketClient
 from tests.processes import command_env, manage, serve

@@ -4,7 +4,7 @@ import pytest
 from django.test import override_settings
 
 from marketplace.chain.orders import order_hash
-from marketplace.simulation.actors import NO_TAG, TEE_TAG
+from marketplace.chain.protocol import NO_TAG, TEE_TAG
 from marketplace.simulation.market import Market
 from orderbook.models import Order
 from tests.market_client import MarketClient

@@ -3,8 +3,9 @@
 import pytest
 from django.test import override_settings
 
+from marketplace.chain.protocol import CLOSE, NO_TAG, SIGN
 from marketplace.models import LiveEvent
-from marketplace.simulation.actors import CLOSE, NO_TAG, SIGN, match_orders
+from marketplace.simulation.actors import match_orders
 from marketplace.simulation.market import Market
 from orderbook.models import Order
 from tests.market_client import MarketClient

@@ -263,7 +263,7 @@ def _enter(ctx: BatchContext, event):
                 order_signer(kind=kind, order=order, domain=ctx.reader.domain(), sign=order["sign"])
                 == signer
             )
-        except Exception:
+        except ValueError:
             valid = False
         if not valid:
             log.info("broadcast %s %s has no valid signature of %s: left out", kind, digest, signer)

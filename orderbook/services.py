@@ -4,13 +4,11 @@ Called by the market API views and the simulated market. Each rule refuses with 
 iExec SDK shows its user; nothing is written unless every rule passes.
 """
 
-from contextlib import suppress
-
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from marketplace.chain.orders import order_hash, order_signer
+from marketplace.chain.orders import order_hash, order_signable
 from marketplace.chain.protocol import (
     ASSET_OF_KIND,
     RESOURCE_OF_KIND,
@@ -41,15 +39,6 @@ class Refused(Exception):
     def __init__(self, message: str):
         super().__init__(message)
         self.message = message
-
-
-def _signature_valid(*, kind: str, order: dict, digest: str, signer: str) -> bool:
-    domain = facts.chain_domain()
-    # A signature that is no ECDSA signature at all may still be a contract wallet's.
-    with suppress(ValueError):
-        if order_signer(kind=kind, order=order, domain=domain, sign=order["sign"]) == signer:
-            return True
-    return facts.contract_signature_valid(signer=signer, digest=digest, sign=order["sign"])
 
 
 def _owner_check(*, chain_id: int, kind: str, order: dict, authorized: str) -> str:
@@ -196,7 +185,10 @@ def order_publish(*, chain_id: int, kind: str, data, authorized: str) -> Order:
     if existing and existing.status != Order.DEAD:
         raise Refused("order already published")
     signer = _owner_check(chain_id=chain_id, kind=kind, order=order, authorized=authorized)
-    if not _signature_valid(kind=kind, order=order, digest=digest, signer=signer):
+    signable = order_signable(kind=kind, order=order, domain=facts.chain_domain())
+    if not facts.signature_valid(
+        signer=signer, signable=signable, sign=bytes.fromhex(order["sign"][2:])
+    ):
         raise Refused("invalid sign")
     limit = settings.ORDERBOOK_MAX_OPEN_PER_SIGNER
     if open_count(chain_id=chain_id, kind=kind, signer=signer) >= limit:

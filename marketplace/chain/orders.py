@@ -199,7 +199,7 @@ def struct_hash(*, kind: str, order: dict) -> bytes:
     return keccak(TYPEHASHES[kind] + b"".join(words))
 
 
-def _signable(*, kind: str, order: dict, domain: dict) -> SignableMessage:
+def order_signable(*, kind: str, order: dict, domain: dict) -> SignableMessage:
     # EIP-712 is EIP-191 version 0x01: keccak(0x19 0x01 ‖ domainSeparator ‖ structHash).
     return SignableMessage(b"\x01", domain_separator(domain), struct_hash(kind=kind, order=order))
 
@@ -243,27 +243,31 @@ def typed_data_signable(*, typed: dict) -> SignableMessage:
 
 def order_hash(*, kind: str, order: dict, domain: dict) -> str:
     """The EIP-712 digest: PoCo's key in viewConsumed and in OrdersMatched."""
-    return signable_hash(signable=_signable(kind=kind, order=order, domain=domain))
+    return signable_hash(signable=order_signable(kind=kind, order=order, domain=domain))
 
 
 def order_sign(*, kind: str, order: dict, domain: dict, private_key) -> str:
     """65-byte r‖s‖v signature (v 27/28), as eth_signTypedData_v4 would give it."""
-    signed = Account.sign_message(_signable(kind=kind, order=order, domain=domain), private_key)
+    signable = order_signable(kind=kind, order=order, domain=domain)
+    signed = Account.sign_message(signable, private_key)
     return "0x" + bytes(signed.signature).hex()
 
 
 def order_signer(*, kind: str, order: dict, domain: dict, sign) -> str:
-    """Checksummed address that produced `sign` (65-byte or EIP-2098 64-byte) for this order;
+    """Checksummed address that produced `sign` for this order; ValueError as signer_of."""
+    signable = order_signable(kind=kind, order=order, domain=domain)
+    return signer_of(signable=signable, sign=_bytes(sign))
+
+
+def signer_of(*, signable: SignableMessage, sign: bytes) -> str:
+    """Checksummed address that produced `sign` (65-byte or EIP-2098 64-byte) for `signable`;
     ValueError when `sign` is no ECDSA signature."""
-    signature = _bytes(sign)
-    if len(signature) == 64:
-        signature = _expand_eip2098(signature)
-    if len(signature) != 65:
-        raise ValueError(f"a signature has 64 or 65 bytes, not {len(signature)}")
+    if len(sign) == 64:
+        sign = _expand_eip2098(sign)
+    if len(sign) != 65:
+        raise ValueError(f"a signature has 64 or 65 bytes, not {len(sign)}")
     try:
-        return Account.recover_message(
-            _signable(kind=kind, order=order, domain=domain), signature=signature
-        )
+        return Account.recover_message(signable, signature=sign)
     except BadSignature as exc:  # r or s out of range: a contract wallet's signature, say
         raise ValueError(f"not an ECDSA signature: {exc}") from None
 

@@ -23,8 +23,8 @@ from eth_utils import keccak, to_checksum_address
 from bench import book_fill  # sets Django up
 from bench.book import asset_address, assets_per_kind, owner_key
 from marketplace.chain.ids import taskid_of
+from marketplace.chain.protocol import NO_TAG, TEE_TAG, ZERO_BYTES32
 from marketplace.chain.protocol import ZERO_ADDRESS as ZERO
-from marketplace.chain.protocol import ZERO_BYTES32
 from marketplace.models import (
     Account,
     App,
@@ -216,7 +216,7 @@ def _deals(chain_id: int, blocks: list[Block], made: dict, deals: int, rng: rand
                 workerpool_price=price,
                 trust=1,
                 category=catid,
-                tag="0x" + "00" * 31 + ("01" if n % 5 == 0 else "00"),
+                tag=TEE_TAG if n % 5 == 0 else NO_TAG,
                 requester=requester,
                 beneficiary=requester,
                 callback=ZERO,

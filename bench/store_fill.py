@@ -36,6 +36,7 @@ from dappstore.models import Entry, Tag, Version  # noqa: E402
 from dappstore.services import RESERVED_SLUGS, entry_text_refresh, stats_recompute  # noqa: E402
 from dappstore.views import PAGE  # noqa: E402
 from marketplace.chain.orders import order_hash  # noqa: E402
+from marketplace.chain.protocol import NO_TAG, TEE_TAG  # noqa: E402
 from marketplace.chain.protocol import ZERO_ADDRESS as ZERO  # noqa: E402
 from marketplace.models import App, Block, Dataset  # noqa: E402
 from orderbook.models import Order  # noqa: E402
@@ -187,7 +188,7 @@ def _blocks(chain_id: int, count: int, now) -> list[Block]:
 
 def _order(*, kind, asset, key, owner, number, price, tee, domain, now) -> Order:
     salt = "0x" + keccak(f"bench-store-salt-{kind}-{number}".encode()).hex()
-    tag = "0x" + "00" * 31 + ("01" if tee else "00")
+    tag = TEE_TAG if tee else NO_TAG
     common = {"volume": str(1 + number % 20), "tag": tag, "salt": salt}
     restrict = {"workerpoolrestrict": ZERO, "requesterrestrict": ZERO}
     if kind == "apporder":

@@ -15,6 +15,7 @@ from PIL import Image
 from dappstore.models import Entry, Version
 from dappstore.services import claim_message, stats_recompute
 from marketplace.chain.artifacts import artifact
+from marketplace.chain.protocol import NO_TAG
 from tests.sessions import contract_wallet_client, signed_in_client
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -220,7 +221,7 @@ def test_usage_and_prices_follow_the_chain_and_the_books(market):
 
     developer = market.developers[0]
     order = developer.app_order(
-        app=market.apps["docker"], price=0, volume=3, tag="0x" + "00" * 32, salt="0x" + "07" * 32
+        app=market.apps["docker"], price=0, volume=3, tag=NO_TAG, salt="0x" + "07" * 32
     )
     assert (
         MarketClient(Client(), 31337).publish("apporder", order, developer.key).status_code == 200

@@ -33,10 +33,10 @@ def tag_hex(value: int) -> str:
 TEE_TAG = tag_hex(TEE_MASK)
 
 ORDER_KINDS = ("apporder", "datasetorder", "workerpoolorder", "requestorder")
-SELL_KINDS = ORDER_KINDS[:3]
 # The asset a sell order offers, and the kind of order that offers an asset.
 ASSET_OF_KIND = {"apporder": "app", "datasetorder": "dataset", "workerpoolorder": "workerpool"}
 KIND_OF_ASSET = {asset: kind for kind, asset in ASSET_OF_KIND.items()}
+SELL_KINDS = tuple(ASSET_OF_KIND)
 # The field naming whose order it is: the asset for sell orders, the requester for requests.
 RESOURCE_OF_KIND = {**ASSET_OF_KIND, "requestorder": "requester"}
 # The hub names orders by these in its events (Closed<Name>Order) and functions

@@ -20,7 +20,11 @@ from marketplace.chain.reader import Call, Reader, asset_calls
 from marketplace.chain.rpc import RpcClient
 from marketplace.models import Account, App, Dataset, IndexerCursor, Workerpool
 
-ASSET_MODELS = {"app": App, "dataset": Dataset, "workerpool": Workerpool}
+ASSET_MODELS: dict[str, type[App] | type[Dataset] | type[Workerpool]] = {
+    "app": App,
+    "dataset": Dataset,
+    "workerpool": Workerpool,
+}
 
 
 @cache

@@ -38,7 +38,8 @@ def _hash_arg(event) -> str:
 
 
 def orders_follow_chain(ctx: BatchContext):
-    hashes, assets = set(), set()
+    hashes: set[str] = set()
+    assets: set[str] = set()
     entering = []
     for event in ctx.events:
         if event.name == "OrdersMatched":
@@ -169,7 +170,7 @@ def _chain_death(order: Order) -> bool:
 
 
 def _owners(chain_id: int, orders: list[Order]) -> dict[str, str]:
-    owners = {}
+    owners: dict[str, str] = {}
     for kind, model in ASSET_MODELS.items():
         addresses = {getattr(o, kind) for o in orders if o.kind == f"{kind}order"}
         if addresses:

@@ -2,7 +2,7 @@
 `new URL('/apporders', gateway)`)."""
 
 from django.urls import path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from marketplace.chain.protocol import ORDER_KINDS
 from orderbook.api import views
@@ -17,7 +17,7 @@ urlpatterns = [
     re_path(r"^deals/(?P<dealid>0x[0-9a-fA-F]{64})$", views.DealView.as_view()),
     path("ohlc", views.OhlcView.as_view()),
     path("docs/schema", SpectacularAPIView.as_view(urlconf="orderbook.urls"), name="market-schema"),
-    path("docs", SpectacularSwaggerView.as_view(url_name="market-schema"), name="market-docs"),
+    path("docs", SpectacularSwaggerSplitView.as_view(url_name="market-schema"), name="market-docs"),
 ]
 for kind in ORDER_KINDS:
     book, lookup = views.orders_views(kind)

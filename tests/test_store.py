@@ -18,16 +18,11 @@ from marketplace.chain.artifacts import artifact
 from marketplace.chain.protocol import NO_TAG
 from tests.sessions import contract_wallet_client, signed_in_client
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.market(seed=5, indexed=True)]
 # ERC1271Mock vouches for a signature whose first word is keccak("valid-signature") and for no
 # other; a last byte of 5 is no ECDSA recovery id, so nothing takes these for ECDSA signatures.
 SAFE_SIGNATURE = "0x" + keccak(text="valid-signature").hex() + "00" * 32 + "05"
 NOT_SAFE_SIGNATURE = "0x" + keccak(text="invalid-signature").hex() + "00" * 32 + "05"
-
-
-@pytest.fixture
-def market(indexed_market):
-    return indexed_market
 
 
 def _session(actor) -> Client:

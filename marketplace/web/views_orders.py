@@ -19,7 +19,7 @@ from orderbook.services import Refused, order_publish, order_unpublish
 
 def _kind(data: dict, allowed) -> str:
     kind = data.get("kind")
-    if kind not in allowed:
+    if not isinstance(kind, str) or kind not in allowed:
         raise BadRequest(f"kind must be one of {', '.join(sorted(allowed))}")
     return kind
 
@@ -51,6 +51,7 @@ def _answer(action):
 
 
 @require_POST
+@rate_limited(group="prepare")
 @wallet_required
 def order_prepare(request, *, wallet: str):
     def action():

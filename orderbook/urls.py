@@ -4,8 +4,8 @@
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from marketplace.chain.protocol import ORDER_KINDS
 from orderbook.api import views
-from orderbook.models import KINDS
 
 MARKET_SCHEMA = {
     "TITLE": "PoCo Market market API",
@@ -29,7 +29,7 @@ urlpatterns = [
     ),
     path("docs", SpectacularSwaggerSplitView.as_view(url_name="market-schema"), name="market-docs"),
 ]
-for kind in KINDS:
+for kind in ORDER_KINDS:
     book, lookup = views.orders_views(kind)
     urlpatterns += [
         path(f"{kind}s", book.as_view()),

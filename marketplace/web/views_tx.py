@@ -5,6 +5,7 @@ from django.views.decorators.http import require_POST
 
 from marketplace.chain import transactions
 from marketplace.chain.orders import empty_dataset_order
+from marketplace.chain.protocol import ORDER_KINDS
 from marketplace.ratelimit import rate_limited
 from marketplace.web.json import BadRequest, body_json, ok, refused, wallet_required
 from marketplace.web.site import site_chain_id, site_hub, site_rlc
@@ -116,7 +117,7 @@ def claim(request, *, wallet: str):
 def cancel(request, *, wallet: str):
     def build(data, chain_id):
         kind = data.get("kind")
-        if kind not in transactions.MANAGE:
+        if kind not in ORDER_KINDS:
             raise BadRequest("kind must be an order kind")
         order = order_get(
             chain_id=chain_id,

@@ -16,6 +16,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from marketplace.chain.protocol import ORDER_KINDS
 from marketplace.chain.rpc import RpcError, RpcUnavailable
 from marketplace.ratelimit import rate_limited
 from orderbook import book, facts
@@ -39,7 +40,6 @@ from orderbook.api.schema import (
     param,
 )
 from orderbook.auth import AuthorizationInvalid, authorization_use, challenge_create
-from orderbook.models import KINDS
 from orderbook.parsing import OrderInvalid
 from orderbook.services import Refused, order_publish, order_unpublish
 
@@ -280,7 +280,7 @@ def orders_views(kind: str) -> tuple[type[APIView], type[APIView]]:
     return book, lookup
 
 
-LOOKUPS = {"categories": "category", "deals": "deal", **{f"{k}s": k for k in KINDS}}
+LOOKUPS = {"categories": "category", "deals": "deal", **{f"{k}s": k for k in ORDER_KINDS}}
 
 
 def lookup_not_found(request, resource: str):

@@ -7,10 +7,10 @@ new order; the signed result goes through orderbook.services.order_publish like 
 import secrets
 
 from marketplace.chain.orders import order_typed_data
+from marketplace.chain.protocol import ZERO_ADDRESS
 from orderbook import facts
 from orderbook.parsing import OrderInvalid, order_parse
 from orderbook.quote import Quote
-from orderbook.selectors import ZERO
 
 PLACEHOLDER_SIGN = "0x" + "00" * 65
 
@@ -59,7 +59,7 @@ def sell_order_draft(
     else:
         raise OrderInvalid(f"{kind} is not an order kind that sells something")
     for field in allowed:
-        order[field] = restrictions.get(field) or ZERO
+        order[field] = restrictions.get(field) or ZERO_ADDRESS
     order["salt"] = _salt()
     return _checked(kind, order)
 
@@ -70,9 +70,9 @@ def request_order_draft(*, quote: Quote, requester: str, params: str) -> dict:
     order = {
         "app": quote.apporder.app,
         "appmaxprice": quote.apporder.price,
-        "dataset": dataset.dataset if dataset else ZERO,
+        "dataset": dataset.dataset if dataset else ZERO_ADDRESS,
         "datasetmaxprice": dataset.price if dataset else 0,
-        "workerpool": ZERO,
+        "workerpool": ZERO_ADDRESS,
         "workerpoolmaxprice": quote.workerpoolorder.price,
         "requester": requester,
         "volume": quote.volume,
@@ -80,7 +80,7 @@ def request_order_draft(*, quote: Quote, requester: str, params: str) -> dict:
         "category": quote.workerpoolorder.category,
         "trust": quote.trust,
         "beneficiary": requester,
-        "callback": ZERO,
+        "callback": ZERO_ADDRESS,
         "params": params,
         "salt": _salt(),
     }

@@ -10,8 +10,9 @@ from dataclasses import dataclass
 
 from django.db.models import Q
 
+from marketplace.chain.protocol import ZERO_ADDRESS, tag_hex
 from orderbook.models import Order
-from orderbook.selectors import ZERO, open_orders, tag_split
+from orderbook.selectors import open_orders, tag_split
 
 CANDIDATES = 20
 POOL_CANDIDATES = 60
@@ -42,37 +43,37 @@ class Quote:
 
     @property
     def tag(self) -> str:
-        return "0x" + self.tag_bits.to_bytes(32, "big").hex()
+        return tag_hex(self.tag_bits)
 
 
 def _admits(restriction: str, value: str) -> bool:
-    return restriction in (ZERO, value)
+    return restriction in (ZERO_ADDRESS, value)
 
 
 def _restricted(qs, field: str, value: str):
-    return qs.filter(Q(**{field: ZERO}) | Q(**{field: value}))
+    return qs.filter(Q(**{field: ZERO_ADDRESS}) | Q(**{field: value}))
 
 
 def quote_cheapest(
     *,
     chain_id: int,
     app: str,
-    dataset: str = ZERO,
+    dataset: str = ZERO_ADDRESS,
     category: int,
     trust: int,
     tag_bits: int,
     volume: int,
-    requester: str = ZERO,
+    requester: str = ZERO_ADDRESS,
 ) -> Quote:
-    apps = open_orders(chain_id=chain_id, kind="apporder").filter(app=app, remaining__gt=0)
-    apps = _restricted(
-        _restricted(apps, "requesterrestrict", requester), "datasetrestrict", dataset
+    app_rows = open_orders(chain_id=chain_id, kind="apporder").filter(app=app, remaining__gt=0)
+    app_rows = _restricted(
+        _restricted(app_rows, "requesterrestrict", requester), "datasetrestrict", dataset
     )
-    apps = list(apps.order_by("price", "publication_timestamp")[:CANDIDATES])
+    apps = list(app_rows.order_by("price", "publication_timestamp")[:CANDIDATES])
     if not apps:
         raise NoQuote(f"no open order sells app {app}")
     datasets: list[Order | None] = [None]
-    if dataset != ZERO:
+    if dataset != ZERO_ADDRESS:
         rows = open_orders(chain_id=chain_id, kind="datasetorder").filter(
             dataset=dataset, remaining__gt=0
         )
@@ -80,12 +81,14 @@ def quote_cheapest(
         datasets = list(rows.order_by("price", "publication_timestamp")[:CANDIDATES])
         if not datasets:
             raise NoQuote(f"no open order sells dataset {dataset} for this app")
-    pools = open_orders(chain_id=chain_id, kind="workerpoolorder").filter(
+    pool_rows = open_orders(chain_id=chain_id, kind="workerpoolorder").filter(
         category=category, remaining__gt=0, trust__gte=trust
     )
-    pools = _restricted(_restricted(pools, "requesterrestrict", requester), "apprestrict", app)
-    pools = _restricted(pools, "datasetrestrict", dataset)
-    pools = list(pools.order_by("price", "publication_timestamp")[:POOL_CANDIDATES])
+    pool_rows = _restricted(
+        _restricted(pool_rows, "requesterrestrict", requester), "apprestrict", app
+    )
+    pool_rows = _restricted(pool_rows, "datasetrestrict", dataset)
+    pools = list(pool_rows.order_by("price", "publication_timestamp")[:POOL_CANDIDATES])
     if not pools:
         raise NoQuote(f"no pool sells category {category} at trust {trust} or more")
 

@@ -2,10 +2,16 @@
 `new URL('/apporders', gateway)`)."""
 
 from django.urls import path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from marketplace.chain.protocol import ORDER_KINDS
 from orderbook.api import views
-from orderbook.models import KINDS
+
+MARKET_SCHEMA = {
+    "TITLE": "PoCo Market market API",
+    "DESCRIPTION": "A drop-in for iExec's market API: the four orderbooks, their publication "
+    "(EIP-712 orders, challenge authorization), deals, categories and prices. Amounts are nRLC.",
+}
 
 urlpatterns = [
     path("version", views.VersionView.as_view()),
@@ -16,10 +22,14 @@ urlpatterns = [
     path("deals", views.DealsView.as_view()),
     re_path(r"^deals/(?P<dealid>0x[0-9a-fA-F]{64})$", views.DealView.as_view()),
     path("ohlc", views.OhlcView.as_view()),
-    path("docs/schema", SpectacularAPIView.as_view(urlconf="orderbook.urls"), name="market-schema"),
-    path("docs", SpectacularSwaggerView.as_view(url_name="market-schema"), name="market-docs"),
+    path(
+        "docs/schema",
+        SpectacularAPIView.as_view(urlconf="orderbook.urls", custom_settings=MARKET_SCHEMA),
+        name="market-schema",
+    ),
+    path("docs", SpectacularSwaggerSplitView.as_view(url_name="market-schema"), name="market-docs"),
 ]
-for kind in KINDS:
+for kind in ORDER_KINDS:
     book, lookup = views.orders_views(kind)
     urlpatterns += [
         path(f"{kind}s", book.as_view()),

@@ -7,11 +7,11 @@ import pytest
 from django.core.management import call_command
 from eth_utils import to_checksum_address
 
+from marketplace.chain.protocol import ZERO_ADDRESS as ZERO
 from marketplace.models import (
     Account,
     App,
     AssetTransfer,
-    Block,
     Category,
     Contribution,
     Dataset,
@@ -20,12 +20,12 @@ from marketplace.models import (
     Task,
     Workerpool,
 )
+from marketplace.simulation.rows import block_row
 
 pytestmark = pytest.mark.django_db
 
 CHAIN = 134
 OTHER_CHAIN = 65535
-ZERO = "0x" + "00" * 20
 NRLC = 10**9
 # Above 2^53: a JSON number would come back rounded in JavaScript.
 BIG_STAKE = 87_000_000 * NRLC
@@ -60,13 +60,9 @@ def blocks():
 
     def make(number, *, chain_id=CHAIN):
         if (chain_id, number) not in made:
-            made[chain_id, number] = Block.objects.create(
-                chain_id=chain_id,
-                number=number,
-                hash=bytes32(chain_id * 10**9 + number),
-                parent_hash=bytes32(chain_id * 10**9 + number - 1),
-                timestamp=start + datetime.timedelta(seconds=5 * number),
-            )
+            at = start + datetime.timedelta(seconds=5 * number)
+            made[chain_id, number] = block_row(chain_id=chain_id, number=number, timestamp=at)
+            made[chain_id, number].save()
         return made[chain_id, number]
 
     return make

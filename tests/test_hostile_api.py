@@ -12,24 +12,19 @@ import schemathesis
 from hypothesis import HealthCheck
 from schemathesis import GenerationMode
 
-from marketplace.simulation.actors import NO_TAG
+from marketplace.chain.protocol import NO_TAG
 from marketplace.simulation.gateway import typed_data_sign
-from marketplace.simulation.market import Market
 from tests.processes import command_env, serve
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.market(seed=23, indexed=True)]
 
 
 @pytest.fixture
-def live(market_devnet):
+def live(market):
     """A server on an indexed chain with its simulated market's actors (orders signable)."""
-    market_devnet.index()
-    market = Market(rpc_url=market_devnet.url, deployment=market_devnet.deployment, seed=23)
-    market.setup()
-    market_devnet.index()
-    server, url = serve(env=command_env(market_devnet))
+    server, url = serve(env=command_env(market.devnet))
     try:
-        yield url, market, int(market_devnet.rpc("eth_chainId"), 16)
+        yield url, market, int(market.devnet.rpc("eth_chainId"), 16)
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(20)

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from eth_abi.exceptions import DecodingError
 
 from marketplace.chain.answers import MalformedAnswer, fields, hex_text, items, quantity
+from marketplace.chain.protocol import ZERO_BYTES32
 from marketplace.chain.rpc import RpcClient
 from marketplace.indexer.events import (
     HUB,
@@ -22,8 +23,6 @@ from marketplace.indexer.events import (
     event_decode,
 )
 from marketplace.indexer.ranges import range_cut
-
-ZERO_TOPIC = "0x" + "00" * 32
 
 
 class ReorgDetected(Exception):
@@ -139,7 +138,7 @@ class Fetcher:
         policy_logs = [_log(log) for log in items(answers[1])]
         if parent and _block_hash(answers[3]) != parent[1]:
             raise ReorgDetected(f"block {parent[0]} changed")
-        end_header = _header(answers[2], end)
+        end_header: Header | None = _header(answers[2], end)
         cut = range_cut([int(log["blockNumber"], 16) for log in (*hub_logs, *policy_logs)])
         if cut is not None:
             end, end_header = cut, None
@@ -152,7 +151,7 @@ class Fetcher:
             for e in events
             if e.emitter == WORKERPOOL_REGISTRY
             and e.name == "Transfer"
-            and e.topics[1] == ZERO_TOPIC
+            and e.topics[1] == ZERO_BYTES32
         }
         for log in policy_logs:
             address = log["address"].lower()

@@ -6,9 +6,11 @@ indexed columns (deal pointers, contribution workers, event accounts).
 """
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 
+from marketplace.chain.protocol import ZERO_ADDRESS
 from marketplace.models import (
     Account,
     Block,
@@ -20,7 +22,6 @@ from marketplace.models import (
     WorkerpoolProfile,
 )
 from orderbook.models import Order
-from orderbook.selectors import ZERO
 
 
 @dataclass
@@ -89,8 +90,8 @@ def pool_access(*, chain_id: int, address: str) -> dict:
         return {"known": False, "private": False, "customers": []}
     return {
         "known": True,
-        "private": ZERO not in requesters,
-        "customers": sorted(requesters - {ZERO}),
+        "private": ZERO_ADDRESS not in requesters,
+        "customers": sorted(requesters - {ZERO_ADDRESS}),
     }
 
 
@@ -118,12 +119,14 @@ def pool_workers(*, chain_id: int, address: str) -> list[dict]:
     """Workers who contributed to this pool's tasks: how often, how often the hub judged them
     accurate or faulty (what moves the score), and their score."""
     pool_tasks = Task.objects.filter(chain_id=chain_id, deal__workerpool_pointer=address)
-    rows = list(
-        Contribution.objects.filter(chain_id=chain_id, task__in=pool_tasks)
+    # Plain dicts: the score and the verdicts are added below.
+    rows: list[dict[str, Any]] = [
+        dict(row)
+        for row in Contribution.objects.filter(chain_id=chain_id, task__in=pool_tasks)
         .values("worker")
         .annotate(contributions=Count("id"))
         .order_by("-contributions", "worker")[:200]
-    )
+    ]
     verdicts = (
         RawEvent.objects.filter(
             chain_id=chain_id,

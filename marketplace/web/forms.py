@@ -4,11 +4,12 @@ from decimal import Decimal
 
 from django import forms
 
+from marketplace.chain.protocol import TAG_LABELS
 from marketplace.models import WorkerpoolProfile
 from orderbook.market import BookFilter
 
 NRLC = Decimal(10**9)
-TAG_CHOICES = [("tee", "TEE"), ("gpu", "GPU"), ("scone", "SCONE"), ("gramine", "Gramine")]
+TAG_CHOICES = list(TAG_LABELS.items())
 MAX_RLC = Decimal(87_000_000)  # RLC's whole supply: no price or amount can be above it
 
 
@@ -58,7 +59,3 @@ class WorkerpoolProfileForm(forms.ModelForm):
         fields = ["location", "energy_source", "tee_hardware", "gpu", "website"]
         labels = {"gpu": "GPU", "tee_hardware": "TEE hardware", "energy_source": "Energy source"}
         help_texts = {"location": "City, region or data centre, as requesters should read it."}
-
-
-class AmountForm(forms.Form):
-    amount = RlcField(label="Amount (RLC)")

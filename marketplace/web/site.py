@@ -7,17 +7,16 @@ import logging
 from functools import cache
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 
-from marketplace.chain.abi_codec import functions
 from marketplace.chain.answers import MalformedAnswer
-from marketplace.chain.artifacts import abi
+from marketplace.chain.protocol import RLC
 from marketplace.chain.reader import Call
 from marketplace.chain.rpc import RpcError, RpcUnavailable
 from marketplace.models import IndexerCursor
 from orderbook import facts
 
 log = logging.getLogger(__name__)
-RLC = functions(abi("RLC"))
 
 
 @cache
@@ -34,9 +33,16 @@ def site_chain_id() -> int:
     return chain_id if chain_id is not None else facts.chain_id()
 
 
+def site_hub() -> str:
+    """The configured hub. A transaction prepared without one would create a contract."""
+    if not settings.HUB_ADDRESS:
+        raise ImproperlyConfigured("HUB_ADDRESS is not set: no transaction can be prepared")
+    return settings.HUB_ADDRESS
+
+
 def site_rlc() -> str:
     """The RLC token the hub escrows (read from the hub: nothing is assumed)."""
-    return _token(settings.HUB_ADDRESS)
+    return _token(site_hub())
 
 
 def wallet_balance(address: str) -> int | None:

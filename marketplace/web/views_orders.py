@@ -6,23 +6,20 @@ from decimal import Decimal, InvalidOperation
 
 from django.views.decorators.http import require_POST
 
+from marketplace.chain.protocol import ORDER_KINDS, SELL_KINDS, TAG_BITS, tag_hex, tag_value
 from marketplace.ratelimit import rate_limited
 from marketplace.web.forms import NRLC
 from marketplace.web.json import BadRequest, body_json, ok, refused, wallet_required
 from marketplace.web.site import site_chain_id
 from orderbook import drafts
-from orderbook.market import TAG_BITS
-from orderbook.models import KINDS
 from orderbook.parsing import OrderInvalid, address_parse, uint_parse
 from orderbook.serialize import order_json
 from orderbook.services import Refused, order_publish, order_unpublish
 
-SELL_KINDS = {"apporder", "datasetorder", "workerpoolorder"}
-
 
 def _kind(data: dict, allowed) -> str:
     kind = data.get("kind")
-    if kind not in allowed:
+    if not isinstance(kind, str) or kind not in allowed:
         raise BadRequest(f"kind must be one of {', '.join(sorted(allowed))}")
     return kind
 
@@ -30,8 +27,7 @@ def _kind(data: dict, allowed) -> str:
 def tag_of(names) -> str:
     if not isinstance(names, list) or any(n not in TAG_BITS for n in names):
         raise BadRequest(f"tags must be a list of {', '.join(TAG_BITS)}")
-    bits = sum(1 << TAG_BITS[n] for n in set(names))
-    return "0x" + bits.to_bytes(32, "big").hex()
+    return tag_hex(tag_value(names))
 
 
 def rlc_to_nrlc(name: str, value) -> int:
@@ -55,6 +51,7 @@ def _answer(action):
 
 
 @require_POST
+@rate_limited(group="prepare")
 @wallet_required
 def order_prepare(request, *, wallet: str):
     def action():
@@ -85,7 +82,7 @@ def order_prepare(request, *, wallet: str):
 def order_publish_view(request, *, wallet: str):
     def action():
         data = body_json(request)
-        kind = _kind(data, KINDS)
+        kind = _kind(data, ORDER_KINDS)
         published = order_publish(
             chain_id=site_chain_id(), kind=kind, data=data.get("order"), authorized=wallet
         )
@@ -100,7 +97,7 @@ def order_publish_view(request, *, wallet: str):
 def order_unpublish_view(request, *, wallet: str):
     def action():
         data = body_json(request)
-        kind = _kind(data, KINDS)
+        kind = _kind(data, ORDER_KINDS)
         hashes = order_unpublish(
             chain_id=site_chain_id(),
             kind=kind,

@@ -5,12 +5,14 @@ from django.views.decorators.http import require_GET, require_POST
 
 from marketplace.ratelimit import rate_limited
 from marketplace.web.json import BadRequest, body_json, ok, refused
-from marketplace.web.signin import SignInInvalid, signin_message_prepare, signin_verify
+from marketplace.web.signin import NONCE_TTL, SignInInvalid, signin_message_prepare, signin_verify
 from marketplace.web.site import site_chain_id
 
 
 def _session_key(request) -> str:
     if not request.session.session_key:
+        # A session made only to hold a nonce expires with it, unless its visitor signs in.
+        request.session.set_expiry(NONCE_TTL)
         request.session.save()
     return request.session.session_key
 
@@ -49,6 +51,7 @@ def verify(request):
         return refused(str(exc), 403 if isinstance(exc, SignInInvalid) else 400)
     # A new session key on sign-in: a session id seen before cannot ride on the signature.
     request.session.cycle_key()
+    request.session.set_expiry(None)  # the site's usual session age from now on
     request.session["wallet"] = address
     return ok(address=address)
 

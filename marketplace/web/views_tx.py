@@ -1,13 +1,14 @@
 """Transactions prepared for the visitor's wallet: deposit, withdraw, matchOrders of quoted
 orders, claim of timed-out tasks, cancel (close) of one's own order on chain."""
 
-from django.conf import settings
 from django.views.decorators.http import require_POST
 
 from marketplace.chain import transactions
 from marketplace.chain.orders import empty_dataset_order
+from marketplace.chain.protocol import ORDER_KINDS
+from marketplace.ratelimit import rate_limited
 from marketplace.web.json import BadRequest, body_json, ok, refused, wallet_required
-from marketplace.web.site import site_chain_id, site_rlc
+from marketplace.web.site import site_chain_id, site_hub, site_rlc
 from marketplace.web.views_orders import rlc_to_nrlc
 from orderbook.models import Order
 from orderbook.parsing import OrderInvalid, bytes32_parse
@@ -28,13 +29,14 @@ def _prepared(request, build):
 
 
 @require_POST
+@rate_limited(group="prepare")
 @wallet_required
 def deposit(request, *, wallet: str):
     return _prepared(
         request,
         lambda data, chain_id: transactions.tx_deposit_prepare(
             chain_id=chain_id,
-            hub=settings.HUB_ADDRESS,
+            hub=site_hub(),
             rlc=site_rlc(),
             amount=rlc_to_nrlc("amount", data.get("amount")),
         ),
@@ -42,13 +44,14 @@ def deposit(request, *, wallet: str):
 
 
 @require_POST
+@rate_limited(group="prepare")
 @wallet_required
 def withdraw(request, *, wallet: str):
     return _prepared(
         request,
         lambda data, chain_id: transactions.tx_withdraw_prepare(
             chain_id=chain_id,
-            hub=settings.HUB_ADDRESS,
+            hub=site_hub(),
             amount=rlc_to_nrlc("amount", data.get("amount")),
         ),
     )
@@ -63,6 +66,7 @@ def _open_order(chain_id: int, kind: str, value) -> Order:
 
 
 @require_POST
+@rate_limited(group="prepare")
 @wallet_required
 def match(request, *, wallet: str):
     def build(data, chain_id):
@@ -76,9 +80,7 @@ def match(request, *, wallet: str):
             if dataset
             else empty_dataset_order()
         )
-        return transactions.tx_match_prepare(
-            chain_id=chain_id, hub=settings.HUB_ADDRESS, orders=orders
-        )
+        return transactions.tx_match_prepare(chain_id=chain_id, hub=site_hub(), orders=orders)
 
     return _prepared(request, build)
 
@@ -90,6 +92,7 @@ def _indices(name: str, value) -> list[int]:
 
 
 @require_POST
+@rate_limited(group="prepare")
 @wallet_required
 def claim(request, *, wallet: str):
     def build(data, chain_id):
@@ -99,7 +102,7 @@ def claim(request, *, wallet: str):
             raise BadRequest("claim either initialized or uninitialized tasks, one list at a time")
         return transactions.tx_claim_prepare(
             chain_id=chain_id,
-            hub=settings.HUB_ADDRESS,
+            hub=site_hub(),
             dealid=bytes32_parse("dealid", data.get("dealid")),
             indices=initialized or uninitialized,
             initialized=bool(initialized),
@@ -109,11 +112,12 @@ def claim(request, *, wallet: str):
 
 
 @require_POST
+@rate_limited(group="prepare")
 @wallet_required
 def cancel(request, *, wallet: str):
     def build(data, chain_id):
         kind = data.get("kind")
-        if kind not in transactions.MANAGE:
+        if kind not in ORDER_KINDS:
             raise BadRequest("kind must be an order kind")
         order = order_get(
             chain_id=chain_id,
@@ -125,7 +129,7 @@ def cancel(request, *, wallet: str):
         if order.signer != wallet:
             raise PermissionError(f"only the order's signer {order.signer} can cancel it")
         return transactions.tx_cancel_prepare(
-            chain_id=chain_id, hub=settings.HUB_ADDRESS, kind=kind, order=order.order
+            chain_id=chain_id, hub=site_hub(), kind=kind, order=order.order
         )
 
     return _prepared(request, build)

@@ -16,6 +16,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from marketplace.chain.protocol import ORDER_KINDS
 from marketplace.chain.rpc import RpcError, RpcUnavailable
 from marketplace.ratelimit import rate_limited
 from orderbook import book, facts
@@ -38,8 +39,7 @@ from orderbook.api.schema import (
     page,
     param,
 )
-from orderbook.auth import AuthorizationInvalid, authorization_use, challenge_get_or_create
-from orderbook.models import KINDS
+from orderbook.auth import AuthorizationInvalid, authorization_use, challenge_create
 from orderbook.parsing import OrderInvalid
 from orderbook.services import Refused, order_publish, order_unpublish
 
@@ -130,7 +130,7 @@ class ChallengeView(MarketView):
         query = Query(request.query_params)
         chain_id = self.chain(query)
         address = query.required("address", query.address("address"))
-        return ok(data=challenge_get_or_create(chain_id=chain_id, address=address))
+        return ok(data=challenge_create(chain_id=chain_id, address=address))
 
 
 class CategoriesView(MarketView):
@@ -239,7 +239,7 @@ class OrderView(MarketView):
         return ok(**book.order_lookup(chain_id=chain_id, kind=self.kind, order_hash=order_hash))
 
 
-def orders_views(kind: str) -> tuple[type, type]:
+def orders_views(kind: str) -> tuple[type[APIView], type[APIView]]:
     """The list/publish/unpublish view and the lookup view of one order kind, documented."""
     book = extend_schema_view(
         get=extend_schema(
@@ -280,7 +280,7 @@ def orders_views(kind: str) -> tuple[type, type]:
     return book, lookup
 
 
-LOOKUPS = {"categories": "category", "deals": "deal", **{f"{k}s": k for k in KINDS}}
+LOOKUPS = {"categories": "category", "deals": "deal", **{f"{k}s": k for k in ORDER_KINDS}}
 
 
 def lookup_not_found(request, resource: str):

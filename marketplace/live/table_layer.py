@@ -2,11 +2,11 @@
 the LiveEvent table.
 
 Writers (web server, indexer, Celery) write each event's row in the transaction of the change it
-announces and group_send it after commit, as with Redis; here that send has nothing left to do,
-since the committed row is the message. Each ASGI process tails the table instead, from the
-first live group_add on, every TAIL_INTERVAL seconds, and puts each new row on the queues of its
-own members of the event's group; a group_add returns once the tail
-knows where the table ends. Other groups and channels stay within the process.
+announces; the committed row is the message (writers see `tails_live_events` and send nothing
+more, and a group_send to a live group is left to the tail). Each ASGI process tails the table,
+from the first live group_add on, every TAIL_INTERVAL seconds, and puts each new row on the
+queues of its own members of the event's group; a group_add returns once the tail knows where
+the table ends. Other groups and channels stay within the process.
 
 Unlike channels' InMemoryChannelLayer, whose every receive scans all channels for expired
 messages and whose every send deep-copies the message, a delivery here costs one queue put per
@@ -45,6 +45,7 @@ def _after(last: int) -> list[LiveEvent]:
 
 class TableChannelLayer(BaseChannelLayer):
     extensions = ["groups", "flush"]
+    tails_live_events = True  # marketplace.live.events
 
     def __init__(self, *, capacity: int = 1000, **kwargs):
         super().__init__(capacity=capacity, **kwargs)

@@ -12,14 +12,20 @@ from eth_account.messages import encode_typed_data
 from eth_keys import keys
 from eth_utils import keccak, to_checksum_address
 
+from marketplace.refusal import Refusal
 from orderbook.models import Challenge
 
 HEADER = re.compile(r"^(0x[0-9a-fA-F]{64})_(0x[0-9a-fA-F]{130})_(0x[0-9a-fA-F]{40})$")
 PREFIX = "Sign this message to log into iExec Gateway: "
 
 
-class AuthorizationInvalid(Exception):
+class AuthorizationInvalid(Refusal):
     """Always the same 403 message: the client learns nothing about what was wrong."""
+
+    status = 403
+
+    def __init__(self):
+        super().__init__("invalid authorization")
 
 
 def challenge_typed_data(*, chain_id: int, value: str) -> dict:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from django.db.models import Q
 
+from marketplace.refusal import Refusal
 from orderbook.models import Order
 from orderbook.selectors import ZERO, open_orders, tag_split
 
@@ -17,8 +18,10 @@ CANDIDATES = 20
 POOL_CANDIDATES = 60
 
 
-class NoQuote(Exception):
+class NoQuote(Refusal):
     """Nothing on the books can serve this request; the message says what is missing."""
+
+    status = 409
 
 
 @dataclass

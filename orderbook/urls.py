@@ -7,6 +7,9 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from orderbook.api import views
 from orderbook.models import KINDS
 
+# The parser's rule (marketplace.chain.parse): `0x` optional, any case.
+BYTES32 = r"(?:0[xX])?[0-9a-fA-F]{64}"
+
 urlpatterns = [
     path("version", views.VersionView.as_view()),
     path("metrics", views.MetricsView.as_view()),
@@ -14,7 +17,7 @@ urlpatterns = [
     path("categories", views.CategoriesView.as_view()),
     path("categories/<int:catid>", views.CategoryView.as_view()),
     path("deals", views.DealsView.as_view()),
-    re_path(r"^deals/(?P<dealid>0x[0-9a-fA-F]{64})$", views.DealView.as_view()),
+    re_path(rf"^deals/(?P<dealid>{BYTES32})$", views.DealView.as_view()),
     path("ohlc", views.OhlcView.as_view()),
     path("docs/schema", SpectacularAPIView.as_view(urlconf="orderbook.urls"), name="market-schema"),
     path("docs", SpectacularSwaggerView.as_view(url_name="market-schema"), name="market-docs"),
@@ -23,7 +26,7 @@ for kind in KINDS:
     book, lookup = views.orders_views(kind)
     urlpatterns += [
         path(f"{kind}s", book.as_view()),
-        re_path(rf"^{kind}s/(?P<order_hash>0x[0-9a-fA-F]{{64}})$", lookup.as_view()),
+        re_path(rf"^{kind}s/(?P<order_hash>{BYTES32})$", lookup.as_view()),
     ]
 
 # Anything else under the market API's routes still answers JSON (see views.lookup_not_found).

@@ -5,6 +5,7 @@ from functools import partial
 from django.urls import path, re_path
 
 from marketplace.web import (
+    validators,
     views_accounts,
     views_assets,
     views_deals,
@@ -17,8 +18,8 @@ from marketplace.web import (
     views_tx,
 )
 
-ADDRESS = r"(?P<address>0x[0-9a-fA-F]{40})"
-BYTES32 = r"0x[0-9a-fA-F]{64}"
+ADDRESS = rf"(?P<address>{validators.ADDRESS})"
+BYTES32 = validators.BYTES32
 
 urlpatterns = [
     path("", views_market.market_page, name="market"),

@@ -20,7 +20,16 @@ from marketplace.chain.orders import (
     order_signer,
     order_typed_data,
 )
-from marketplace.chain.parse import MAX_SAFE_INTEGER, InputInvalid
+from marketplace.chain.parse import (
+    MAX_RLC,
+    MAX_SAFE_INTEGER,
+    InputInvalid,
+    address_parse,
+    bytes32_parse,
+    rlc_parse,
+    tag_parse,
+    uint_parse,
+)
 from orderbook.parsing import order_parse
 
 DOMAIN = {
@@ -145,3 +154,42 @@ def test_the_eip712_core_raises_only_value_error_on_unparsed_input(case):
             call(kind=kind, order=data, domain=DOMAIN)
     with contextlib.suppress(ValueError):
         order_as_tuple(kind=kind, order=data)
+
+
+# --- The parser core every family shares ---------------------------------------------------
+
+
+@settings(max_examples=300, deadline=None)
+@given(raw=st.binary(min_size=20, max_size=20), prefix=st.sampled_from(["0x", "0X", ""]),
+       mask=st.lists(st.booleans(), min_size=40, max_size=40))  # fmt: skip
+def test_an_address_in_one_case_or_checksummed_parses_and_a_wrong_checksum_never(raw, prefix, mask):
+    checksummed = to_checksum_address(raw)
+    digits = checksummed[2:]
+    for spelling in (digits, digits.lower(), digits.upper()):
+        assert address_parse("a", prefix + spelling) == checksummed
+    mixed = "".join(c.upper() if up else c.lower() for c, up in zip(digits, mask, strict=True))
+    if mixed in (digits, digits.lower(), digits.upper()):
+        assert address_parse("a", prefix + mixed) == checksummed
+    else:
+        with pytest.raises(InputInvalid, match="EIP-55 checksum"):
+            address_parse("a", prefix + mixed)
+
+
+@settings(max_examples=500, deadline=None)
+@given(value=JSON | st.decimals() | st.text("0123456789.eE+-xXaAfF ", max_size=90))
+def test_the_core_parsers_return_their_type_or_refuse_with_input_invalid(value):
+    for parse, kind in [
+        (address_parse, str),
+        (bytes32_parse, str),
+        (uint_parse, int),
+        (rlc_parse, int),
+        (tag_parse, str),
+    ]:
+        try:
+            parsed = parse("field", value)
+        except InputInvalid as refusal:
+            assert refusal.status == 400 and refusal.message.startswith("field ")
+            continue
+        assert isinstance(parsed, kind) and not isinstance(parsed, bool)
+    with contextlib.suppress(InputInvalid):
+        assert 0 <= rlc_parse("field", value) <= MAX_RLC * 10**9

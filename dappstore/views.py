@@ -11,7 +11,7 @@ from dappstore import selectors
 from dappstore.forms import CatalogForm, DeployForm, EntryForm
 from dappstore.models import Entry
 from dappstore.services import LOGO_MAX_BYTES, claim_message, entry_claim, entry_update
-from marketplace.chain.parse import InputInvalid, address_parse
+from marketplace.chain.parse import InputInvalid, address_parse, choice_parse
 from marketplace.chain.transactions import tx_create_asset_prepare
 from marketplace.ratelimit import rate_limited
 from marketplace.refusal import Refusal
@@ -26,6 +26,7 @@ from orderbook.selectors import open_orders
 PAGE = 24
 # One byte more than the limit: enough to tell a too-large logo without reading all of it.
 LOGO_READ_LIMIT = LOGO_MAX_BYTES + 1
+ASSET_KINDS = (Entry.APP, Entry.DATASET)
 
 
 def catalog_page(request):
@@ -178,16 +179,10 @@ def deploy_prepare(request, *, wallet: str):
     return ok(tx=tx.as_dict(), address=address)
 
 
-def _asset_kind(value) -> str:
-    if value not in (Entry.APP, Entry.DATASET):
-        raise InputInvalid("kind must be app or dataset")
-    return value
-
-
 @require_GET
 @wallet_required
 def claim_message_view(request, *, wallet: str):
-    kind = _asset_kind(request.GET.get("kind"))
+    kind = choice_parse("kind", request.GET.get("kind"), choices=ASSET_KINDS)
     address = address_parse("address", request.GET.get("address"))
     chain_id = site_chain_id()
     text = claim_message(chain_id=chain_id, kind=kind, address=address, claimant=wallet)
@@ -200,7 +195,7 @@ def claim_message_view(request, *, wallet: str):
 def claim(request, *, wallet: str):
     chain_id = site_chain_id()
     data = body_json(request)
-    kind = _asset_kind(data.get("kind"))
+    kind = choice_parse("kind", data.get("kind"), choices=ASSET_KINDS)
     if not isinstance(data.get("signature"), str):
         raise InputInvalid("signature must be a string")
     into = None

@@ -3,6 +3,7 @@ sends, parsing fails only with InputInvalid (a 400), and what parses hashes, rou
 agrees with eth_account's reference encoding."""
 
 import contextlib
+from functools import partial
 
 import pytest
 from eth_account import Account
@@ -26,6 +27,7 @@ from marketplace.chain.parse import (
     InputInvalid,
     address_parse,
     bytes32_parse,
+    choice_parse,
     rlc_parse,
     tag_parse,
     uint_parse,
@@ -184,6 +186,7 @@ def test_the_core_parsers_return_their_type_or_refuse_with_input_invalid(value):
         (uint_parse, int),
         (rlc_parse, int),
         (tag_parse, str),
+        (partial(choice_parse, choices={"apporder", "app"}), str),
     ]:
         try:
             parsed = parse("field", value)

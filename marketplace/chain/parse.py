@@ -1,4 +1,5 @@
-"""Client input to protocol values, one rule each: addresses, bytes32 ids, amounts and tags.
+"""Client input to protocol values, one rule each: addresses, bytes32 ids, amounts, tags and
+the names of kinds.
 
 Every family of views calls these and adapts the one error they raise, InputInvalid (a 400):
 the pages answer 404 for an id in the path (marketplace.web.validators), the read API its DRF
@@ -103,3 +104,10 @@ def tag_parse(name: str, value) -> str:
         raise InputInvalid(f"{name} must be a list of {', '.join(TAG_BITS)}")
     bits = sum(1 << TAG_BITS[n] for n in set(names))
     return "0x" + bits.to_bytes(32, "big").hex()
+
+
+def choice_parse(name: str, value, *, choices) -> str:
+    """One of a fixed set of names (an order kind, an asset kind)."""
+    if not isinstance(value, str) or value not in choices:
+        raise InputInvalid(f"{name} must be one of {', '.join(sorted(choices))}")
+    return value

@@ -4,7 +4,13 @@ the session's wallet as the authorized address instead of a challenge."""
 
 from django.views.decorators.http import require_POST
 
-from marketplace.chain.parse import InputInvalid, address_parse, rlc_parse, tag_parse, uint_parse
+from marketplace.chain.parse import (
+    address_parse,
+    choice_parse,
+    rlc_parse,
+    tag_parse,
+    uint_parse,
+)
 from marketplace.ratelimit import rate_limited
 from marketplace.web.json import body_json, ok, wallet_required
 from marketplace.web.site import site_chain_id
@@ -16,18 +22,11 @@ from orderbook.services import order_publish, order_unpublish
 SELL_KINDS = {"apporder", "datasetorder", "workerpoolorder"}
 
 
-def _kind(data: dict, allowed) -> str:
-    kind = data.get("kind")
-    if kind not in allowed:
-        raise InputInvalid(f"kind must be one of {', '.join(sorted(allowed))}")
-    return kind
-
-
 @require_POST
 @wallet_required
 def order_prepare(request, *, wallet: str):
     data = body_json(request)
-    kind = _kind(data, SELL_KINDS)
+    kind = choice_parse("kind", data.get("kind"), choices=SELL_KINDS)
     restrictions = {}
     for field in ("apprestrict", "datasetrestrict", "workerpoolrestrict", "requesterrestrict"):
         if data.get(field):
@@ -50,7 +49,7 @@ def order_prepare(request, *, wallet: str):
 @wallet_required
 def order_publish_view(request, *, wallet: str):
     data = body_json(request)
-    kind = _kind(data, KINDS)
+    kind = choice_parse("kind", data.get("kind"), choices=KINDS)
     published = order_publish(
         chain_id=site_chain_id(), kind=kind, data=data.get("order"), authorized=wallet
     )
@@ -62,7 +61,7 @@ def order_publish_view(request, *, wallet: str):
 @wallet_required
 def order_unpublish_view(request, *, wallet: str):
     data = body_json(request)
-    kind = _kind(data, KINDS)
+    kind = choice_parse("kind", data.get("kind"), choices=KINDS)
     hashes = order_unpublish(
         chain_id=site_chain_id(),
         kind=kind,

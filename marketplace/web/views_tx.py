@@ -6,7 +6,13 @@ from django.views.decorators.http import require_POST
 
 from marketplace.chain import transactions
 from marketplace.chain.orders import empty_dataset_order
-from marketplace.chain.parse import InputInvalid, bytes32_parse, rlc_parse, uint_parse
+from marketplace.chain.parse import (
+    InputInvalid,
+    bytes32_parse,
+    choice_parse,
+    rlc_parse,
+    uint_parse,
+)
 from marketplace.refusal import Refusal
 from marketplace.web.json import body_json, ok, wallet_required
 from marketplace.web.site import site_chain_id, site_rlc
@@ -106,9 +112,7 @@ def claim(request, *, wallet: str):
 @wallet_required
 def cancel(request, *, wallet: str):
     data = body_json(request)
-    kind = data.get("kind")
-    if kind not in transactions.MANAGE:
-        raise InputInvalid("kind must be an order kind")
+    kind = choice_parse("kind", data.get("kind"), choices=transactions.MANAGE)
     order = order_get(
         chain_id=site_chain_id(),
         kind=kind,

@@ -9,6 +9,14 @@ from orderbook.market import BookFilter
 TAG_CHOICES = [("tee", "TEE"), ("gpu", "GPU"), ("scone", "SCONE"), ("gramine", "Gramine")]
 
 
+def field_parse(parse, name: str, value):
+    """A form's value through the parser core: its refusal becomes the field's error."""
+    try:
+        return parse(name, value)
+    except InputInvalid as refusal:
+        raise forms.ValidationError(refusal.message) from None
+
+
 class RlcField(forms.DecimalField):
     """An amount typed in RLC, cleaned to integer nRLC by the one amount rule."""
 
@@ -19,10 +27,7 @@ class RlcField(forms.DecimalField):
     def clean(self, value):
         if value in self.empty_values:
             return super().clean(value)
-        try:
-            return rlc_parse(self.label or "amount", value)
-        except InputInvalid as refusal:
-            raise forms.ValidationError(refusal.message) from None
+        return field_parse(rlc_parse, self.label or "amount", value)
 
 
 class MarketFilterForm(forms.Form):

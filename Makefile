@@ -2,20 +2,37 @@
 PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
-STAMP_PY := $(VENV)/.installed
+# The runtime (requirements.txt) for `make run`; with the tests' and tools' packages
+# (requirements-dev.txt, which includes it) for `make test` and `make bench`.
+STAMP_RUNTIME := $(VENV)/.installed-runtime
+STAMP_DEV := $(VENV)/.installed-dev
 STAMP_NODE := node_modules/.installed
 
-.PHONY: setup browser run test lint format bench clean
+.PHONY: setup setup-dev browser run test lint format bench clean
 
-setup: $(STAMP_PY) $(STAMP_NODE)
+define database_setup
 	$(PY) manage.py database_create
 	$(PY) manage.py migrate --noinput -v0
+endef
 
-$(STAMP_PY): requirements.txt
+define pip_install
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet -r $(1)
 	touch $@
+endef
+
+setup: $(STAMP_RUNTIME) $(STAMP_NODE)
+	$(database_setup)
+
+setup-dev: $(STAMP_DEV) $(STAMP_NODE)
+	$(database_setup)
+
+$(STAMP_RUNTIME): requirements.txt
+	$(call pip_install,requirements.txt)
+
+$(STAMP_DEV): requirements.txt requirements-dev.txt
+	$(call pip_install,requirements-dev.txt)
 
 # @iexec/poco's GitHub-hosted build dependencies are replaced by npm-stub (see package.json).
 $(STAMP_NODE): package.json package-lock.json
@@ -30,15 +47,17 @@ browser:
 		  { apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null; }; }; } || \
 		echo "chromium is missing and cannot be installed here: the browser tests will be skipped"
 
+# DEBUG is off unless asked for: the laptop setup asks (tracebacks, static files as they are).
 run: setup
 	$(PY) manage.py devchain --prepare-only
-	$(VENV)/bin/honcho start -f Procfile
+	DEBUG=true $(VENV)/bin/honcho start -f Procfile
 
-test: setup browser
+test: setup-dev browser
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 	# Its own var/: a `make run` on the same checkout keeps its broker and files to itself.
-	VAR_DIR=$(CURDIR)/var/test $(PY) -m pytest $(PYTEST_ARGS)
+	DEBUG=true VAR_DIR=$(CURDIR)/var/test $(PY) -m pytest $(PYTEST_ARGS)
 
 lint:
 	$(VENV)/bin/ruff check .
@@ -48,7 +67,7 @@ format:
 	$(VENV)/bin/ruff check --fix .
 
 # The read benchmark's load generator is Debian's wrk: installed only when missing.
-bench: setup
+bench: setup-dev
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(PY) -m bench $(BENCH_ARGS)
 

@@ -14,15 +14,11 @@ django.setup()
 
 from django.db import connection  # noqa: E402
 from django.utils import timezone  # noqa: E402
-from eth_account import Account  # noqa: E402
 from eth_keys import keys  # noqa: E402
-from eth_utils import keccak  # noqa: E402
 
 from bench.book import KINDS, PER_ASSET, asset_address, assets_per_kind, owner_key  # noqa: E402
-from marketplace.chain.orders import order_hash  # noqa: E402
+from marketplace.simulation.rows import hex32, signed_order_row  # noqa: E402
 from orderbook.models import Order  # noqa: E402
-from orderbook.parsing import order_parse  # noqa: E402
-from orderbook.services import order_columns  # noqa: E402
 
 ZERO = "0x" + "00" * 20
 BATCH = 2000
@@ -51,32 +47,16 @@ def _raw_order(kind: str, asset: str, owner: str, number: int, salt: str) -> dic
 
 
 def _rows(kind: str, asset_number: int, domain: dict, now) -> list[Order]:
-    key = owner_key(kind, asset_number)
-    owner = Account.from_key(key).address
+    key = keys.PrivateKey(owner_key(kind, asset_number))
+    owner = key.public_key.to_checksum_address()
     asset = asset_address(kind, asset_number)
-    signing = keys.PrivateKey(key)
     rows = []
     for n in range(PER_ASSET):
         number = asset_number * PER_ASSET + n
-        salt = "0x" + keccak(f"bench-book-salt-{kind}-{number}".encode()).hex()
-        raw = _raw_order(kind, asset, owner, number, salt)
-        digest = order_hash(kind=kind, order=raw, domain=domain)
-        signature = signing.sign_msg_hash(bytes.fromhex(digest[2:])).to_bytes()
-        sign = "0x" + (signature[:64] + bytes([signature[64] + 27])).hex()
-        order = order_parse(kind=kind, data={**raw, "sign": sign})
+        raw = _raw_order(kind, asset, owner, number, hex32(f"bench-book-salt-{kind}-{number}"))
+        published_at = now - timedelta(seconds=number)
         rows.append(
-            Order(
-                chain_id=domain["chainId"],
-                kind=kind,
-                order_hash=digest,
-                signer=owner,
-                status=Order.OPEN,
-                source=Order.API,
-                order=order,
-                remaining=order["volume"],
-                publication_timestamp=now - timedelta(seconds=number),
-                **order_columns(kind=kind, order=order),
-            )
+            signed_order_row(kind=kind, raw=raw, key=key, domain=domain, published_at=published_at)
         )
     return rows
 

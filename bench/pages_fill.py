@@ -38,6 +38,7 @@ from marketplace.models import (
     Workerpool,
     WorkerpoolProfile,
 )
+from marketplace.simulation.rows import block_row, hex32
 
 ZERO = book_fill.ZERO
 BATCH = 2000
@@ -46,10 +47,6 @@ REGISTRATION_BLOCKS = 10  # the assets are minted in the first blocks, before an
 # iExec's categories: name and work clock time reference (s).
 CATEGORIES = [("XS", 300), ("S", 1200), ("M", 3600), ("L", 10800), ("XL", 36000)]
 BIG_POOLS, BIG_POOL_WORKERS, POOL_WORKERS = 3, 40, 6
-
-
-def _hex32(text: str) -> str:
-    return "0x" + keccak(text.encode()).hex()
 
 
 def _address(text: str) -> str:
@@ -65,14 +62,10 @@ def _blocks(chain_id: int, count: int, rng: random.Random) -> list[Block]:
     gaps = [rng.uniform(0.2, 1.8) for _ in range(count)]
     scale = SPAN.total_seconds() / sum(gaps)
     at = timezone.now() - SPAN
-    rows, parent = [], "0x" + "00" * 32
+    rows = []
     for number, gap in enumerate(gaps, start=1):
         at += timedelta(seconds=gap * scale)
-        digest = _hex32(f"bench-pages-block-{number}")
-        rows.append(
-            Block(chain_id=chain_id, number=number, hash=digest, parent_hash=parent, timestamp=at)
-        )
-        parent = digest
+        rows.append(block_row(chain_id=chain_id, number=number, timestamp=at))
     return Block.objects.bulk_create(rows, batch_size=BATCH)
 
 
@@ -89,7 +82,7 @@ def _assets(chain_id: int, blocks: list[Block], orders: int) -> dict:
             ("dataset", Dataset, "datasetorder"),
         ):
             address, owner = asset_address(order_kind, n), _owner(order_kind, n)
-            tx = _hex32(f"bench-pages-mint-{kind}-{n}")
+            tx = hex32(f"bench-pages-mint-{kind}-{n}")
             common = {
                 "chain_id": chain_id,
                 "block": block,
@@ -110,7 +103,7 @@ def _assets(chain_id: int, blocks: list[Block], orders: int) -> dict:
                     name=f"bench-app-{n}",
                     type="DOCKER",
                     multiaddr=f"docker.io/bench/app-{n}:1.0.0",
-                    checksum=_hex32(f"app-{n}"),
+                    checksum=hex32(f"app-{n}"),
                     mrenclave="",
                 )
             else:
@@ -118,7 +111,7 @@ def _assets(chain_id: int, blocks: list[Block], orders: int) -> dict:
                     **common,
                     name=f"bench-dataset-{n}",
                     multiaddr=f"/ipfs/bench-dataset-{n}",
-                    checksum=_hex32(f"ds-{n}"),
+                    checksum=hex32(f"ds-{n}"),
                 )
             made[kind].append(row)
             transfers.append(
@@ -163,7 +156,7 @@ def _event(chain_id, block, tx, log_index, name, ref="", account="", amount=None
         log_index=log_index,
         name=name,
         address=ZERO,
-        topics=[_hex32(name)],
+        topics=[hex32(name)],
         data="0x",
         ref=ref,
         account=account,
@@ -197,12 +190,12 @@ def _deals(chain_id: int, blocks: list[Block], made: dict, deals: int, rng: rand
         # Prices drift over the month and vary between deals, within the book's price range.
         price = max(1, int(500 + 300 * math.sin(n / 300) + rng.gauss(0, 60)))
         volume = 1 + rng.randrange(3)
-        dealid = _hex32(f"bench-pages-deal-{n}")
+        dealid = hex32(f"bench-pages-deal-{n}")
         rows.append(
             Deal(
                 chain_id=chain_id,
                 block=block,
-                tx_hash=_hex32(f"bench-pages-match-{n}"),
+                tx_hash=hex32(f"bench-pages-match-{n}"),
                 dealid=dealid,
                 app_pointer=app.address,
                 app_owner=app.owner,
@@ -226,10 +219,10 @@ def _deals(chain_id: int, blocks: list[Block], made: dict, deals: int, rng: rand
                 worker_stake=price * 30 // 100,
                 scheduler_reward_ratio=5,
                 sponsor=requester,
-                app_hash=_hex32(f"bench-pages-ao-{n}"),
-                dataset_hash=_hex32(f"bench-pages-do-{n}") if dataset else "0x" + "00" * 32,
-                workerpool_hash=_hex32(f"bench-pages-wo-{n}"),
-                request_hash=_hex32(f"bench-pages-ro-{n}"),
+                app_hash=hex32(f"bench-pages-ao-{n}"),
+                dataset_hash=hex32(f"bench-pages-do-{n}") if dataset else "0x" + "00" * 32,
+                workerpool_hash=hex32(f"bench-pages-wo-{n}"),
+                request_hash=hex32(f"bench-pages-ro-{n}"),
                 volume=volume,
                 log_index=n % 10,
             )
@@ -261,8 +254,8 @@ def _tasks(chain_id: int, deals: list[Deal], plans: list, rng: random.Random) ->
             else:
                 status = Task.ACTIVE  # unfinished past its final deadline: timed out
             chosen = rng.sample(workers, 1 + rng.randrange(3))
-            tx = _hex32(f"bench-pages-task-{taskid}")
-            final_tx = _hex32(f"bench-pages-final-{taskid}")
+            tx = hex32(f"bench-pages-task-{taskid}")
+            final_tx = hex32(f"bench-pages-final-{taskid}")
             results = (
                 "0x"
                 + json.dumps({"storage": "ipfs", "location": f"/ipfs/{taskid[2:48]}"})
@@ -281,11 +274,11 @@ def _tasks(chain_id: int, deals: list[Deal], plans: list, rng: random.Random) ->
                 contribution_deadline=deal.start_time + 7 * ref,
                 reveal_deadline=deal.start_time + 8 * ref if status != Task.ACTIVE else 0,
                 final_deadline=deal.start_time + 10 * ref,
-                consensus_value=_hex32(f"consensus-{taskid}"),
+                consensus_value=hex32(f"consensus-{taskid}"),
                 reveal_counter=len(chosen),
                 winner_counter=len(chosen),
                 contributors=chosen,
-                result_digest=_hex32(f"digest-{taskid}"),
+                result_digest=hex32(f"digest-{taskid}"),
                 results=results if status == Task.COMPLETED else "0x",
                 results_timestamp=int(done_at.timestamp.timestamp())
                 if status == Task.COMPLETED
@@ -309,11 +302,11 @@ def _tasks(chain_id: int, deals: list[Deal], plans: list, rng: random.Random) ->
                         Contribution(
                             chain_id=chain_id,
                             block=done_at,
-                            tx_hash=_hex32(f"c-{taskid}-{worker}"),
+                            tx_hash=hex32(f"c-{taskid}-{worker}"),
                             worker=worker,
                             status=cstatus,
-                            result_hash=_hex32(f"rh-{taskid}-{worker}"),
-                            result_seal=_hex32(f"rs-{taskid}-{worker}"),
+                            result_hash=hex32(f"rh-{taskid}-{worker}"),
+                            result_seal=hex32(f"rs-{taskid}-{worker}"),
                             enclave_challenge=ZERO,
                             weight=1,
                         ),
@@ -323,7 +316,7 @@ def _tasks(chain_id: int, deals: list[Deal], plans: list, rng: random.Random) ->
                     _event(
                         chain_id,
                         done_at,
-                        _hex32(f"c-{taskid}-{worker}"),
+                        hex32(f"c-{taskid}-{worker}"),
                         0,
                         "TaskContribute",
                         taskid,
@@ -371,7 +364,7 @@ def _accounts(chain_id: int, first: Block, deals: list[Deal], workers: dict, rng
         w: Account(
             chain_id=chain_id,
             block=at,
-            tx_hash=_hex32(f"acct-{w}"),
+            tx_hash=hex32(f"acct-{w}"),
             address=w,
             stake=rng.randrange(10**9, 10**11),
             locked=rng.randrange(10**8),
@@ -386,7 +379,7 @@ def _accounts(chain_id: int, first: Block, deals: list[Deal], workers: dict, rng
                 Account(
                     chain_id=chain_id,
                     block=first,
-                    tx_hash=_hex32(f"acct-{address}"),
+                    tx_hash=hex32(f"acct-{address}"),
                     address=address,
                     stake=10**12,
                     locked=10**9,
@@ -412,7 +405,7 @@ def main(orders: int, deals: int, domain: dict, hub: str):
             Category(
                 chain_id=chain_id,
                 block=blocks[0],
-                tx_hash=_hex32(f"bench-pages-cat-{i}"),
+                tx_hash=hex32(f"bench-pages-cat-{i}"),
                 catid=i,
                 name=name,
                 description=json.dumps({"name": name}),

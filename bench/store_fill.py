@@ -26,7 +26,6 @@ from django.core.paginator import Paginator  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from django.utils.text import slugify  # noqa: E402
-from eth_account import Account  # noqa: E402
 from eth_keys import keys  # noqa: E402
 from eth_utils import keccak, to_checksum_address  # noqa: E402
 
@@ -35,11 +34,9 @@ from dappstore.forms import CatalogForm  # noqa: E402
 from dappstore.models import Entry, Tag, Version  # noqa: E402
 from dappstore.services import RESERVED_SLUGS, entry_text_refresh, stats_recompute  # noqa: E402
 from dappstore.views import PAGE  # noqa: E402
-from marketplace.chain.orders import order_hash  # noqa: E402
 from marketplace.models import App, Block, Dataset  # noqa: E402
+from marketplace.simulation.rows import block_row, hex32, signed_order_row  # noqa: E402
 from orderbook.models import Order  # noqa: E402
-from orderbook.parsing import order_parse  # noqa: E402
-from orderbook.services import order_columns  # noqa: E402
 
 ZERO = "0x" + "00" * 20
 BATCH = 1000
@@ -177,17 +174,15 @@ def _blocks(chain_id: int, count: int, now) -> list[Block]:
     # Two years of blocks; the newest is now, the clock stats_recompute counts 30 days from.
     step = timedelta(days=730) / count
     rows = [
-        Block(chain_id=chain_id, number=n + 1, hash="0x" + keccak(b"b%d" % n).hex(),
-              parent_hash="0x" + keccak(b"b%d" % (n - 1)).hex(),
-              timestamp=now - step * (count - 1 - n))
+        block_row(chain_id=chain_id, number=n + 1, timestamp=now - step * (count - 1 - n))
         for n in range(count)
-    ]  # fmt: skip
+    ]
     return Block.objects.bulk_create(rows, batch_size=BATCH)
 
 
-def _order(*, kind, asset, key, owner, number, price, tee, domain, now) -> Order:
-    salt = "0x" + keccak(f"bench-store-salt-{kind}-{number}".encode()).hex()
+def _order(*, kind, asset, key, number, price, tee, domain, now) -> Order:
     tag = "0x" + "00" * 31 + ("01" if tee else "00")
+    salt = hex32(f"bench-store-salt-{kind}-{number}")
     common = {"volume": str(1 + number % 20), "tag": tag, "salt": salt}
     restrict = {"workerpoolrestrict": ZERO, "requesterrestrict": ZERO}
     if kind == "apporder":
@@ -195,24 +190,16 @@ def _order(*, kind, asset, key, owner, number, price, tee, domain, now) -> Order
     else:
         raw = {"dataset": asset, "datasetprice": str(price), "apprestrict": ZERO, **restrict}
     raw.update(common)
-    digest = order_hash(kind=kind, order=raw, domain=domain)
-    signature = keys.PrivateKey(key).sign_msg_hash(bytes.fromhex(digest[2:])).to_bytes()
-    sign = "0x" + (signature[:64] + bytes([signature[64] + 27])).hex()
-    order = order_parse(kind=kind, data={**raw, "sign": sign})
-    return Order(
-        chain_id=domain["chainId"], kind=kind, order_hash=digest, signer=owner,
-        status=Order.OPEN, source=Order.API, order=order, remaining=order["volume"],
-        publication_timestamp=now - timedelta(minutes=number),
-        **order_columns(kind=kind, order=order),
-    )  # fmt: skip
+    published_at = now - timedelta(minutes=number)
+    return signed_order_row(kind=kind, raw=raw, key=key, domain=domain, published_at=published_at)
 
 
 def fill(entries: int, versions_max: int, domain: dict):
     rng = random.Random(20261203)
     chain_id = domain["chainId"]
     now = timezone.now()
-    keys_ = [_owner_key(n) for n in range(OWNERS)]
-    owners = [Account.from_key(k).address for k in keys_]
+    keys_ = [keys.PrivateKey(_owner_key(n)) for n in range(OWNERS)]
+    owners = [k.public_key.to_checksum_address() for k in keys_]
     tags = {t.name: t for t in Tag.objects.bulk_create([Tag(name=n) for n in TAGS])}
     plan = []  # per entry: kind, owner number, topic, TEE, how many versions
     for _ in range(entries):
@@ -294,7 +281,7 @@ def fill(entries: int, versions_max: int, domain: dict):
                 price = 0 if free else rng.choice([1, 5, 10, 50, 100, 500]) * 10**7
                 orders.append(_order(
                     kind="apporder" if kind == Entry.APP else "datasetorder",
-                    asset=asset.address, key=keys_[owner], owner=owners[owner],
+                    asset=asset.address, key=keys_[owner],
                     number=order_number, price=price, tee=tee, domain=domain, now=now,
                 ))  # fmt: skip
                 order_number += 1

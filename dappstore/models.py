@@ -3,9 +3,12 @@ datasets, over the index. Written by dappstore.services on behalf of the assets'
 chain data they describe stays in marketplace.models and outlives any entry.
 """
 
+from typing import Any
+
 from django.db import models
 
-ADDRESS = {"max_length": 42}
+# Any: the stubs check a ** mapping's value type against every keyword of the field.
+ADDRESS: dict[str, Any] = {"max_length": 42}
 
 
 class Tag(models.Model):

@@ -8,11 +8,13 @@ price shown beside each entry is read live from the books.
 """
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import connection
 from django.db.models import Count, F, Min, QuerySet
-from django.db.models.expressions import RawSQL
+from django.db.models.expressions import OrderBy, RawSQL
 
 from dappstore.models import Entry, Version
 from marketplace.chain.abi_codec import functions
@@ -69,7 +71,7 @@ def catalog(*, chain_id: int, query: CatalogQuery) -> QuerySet[Entry]:
     if query.has_orders:
         qs = qs.filter(min_price__isnull=False)
     if query.sort == "relevance" and ranked:
-        order = ["-rank", "-deals_30d"]
+        order: list[str | OrderBy] = ["-rank", "-deals_30d"]
     elif query.sort == "newest":
         order = ["-created_at"]
     elif query.sort == "price":
@@ -111,7 +113,7 @@ def entry_get(*, chain_id: int, slug: str, include_hidden: bool = False) -> Entr
     return qs.prefetch_related("tags", "versions").get()
 
 
-def entry_pools(entry: Entry) -> list[dict]:
+def entry_pools(entry: Entry) -> list[Mapping[str, Any]]:
     """The pools that ran the entry's versions, busiest first."""
     pointer = "app_pointer" if entry.kind == Entry.APP else "dataset_pointer"
     addresses = [v.address for v in entry.versions.all()]

@@ -8,6 +8,7 @@ current and from the node otherwise (orderbook.facts).
 
 import io
 from datetime import timedelta
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Min, Sum
@@ -28,7 +29,7 @@ from marketplace.selectors.pools import chain_now
 from orderbook import facts
 from orderbook.models import Order
 
-ASSETS = {Entry.APP: App, Entry.DATASET: Dataset}
+ASSETS: dict[str, type[App] | type[Dataset]] = {Entry.APP: App, Entry.DATASET: Dataset}
 LOGO_MAX_BYTES = 256 * 1024
 LOGO_MAX_SIDE = 1024
 LOGO_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp"}
@@ -121,7 +122,7 @@ def _asset_facts(*, chain_id: int, kind: str, address: str):
     created a block ago that the indexer has not stored yet."""
     asset = ASSETS[kind].objects.filter(chain_id=chain_id, address=address).first()
     if asset is not None:
-        mrenclave = asset.mrenclave if kind == Entry.APP else ""
+        mrenclave = asset.mrenclave if isinstance(asset, App) else ""
         return asset.name, mrenclave not in ("", "0x"), asset.block.timestamp
     values = facts.chain_reader().many(asset_calls(kind, address))
     mrenclave = values[5] if kind == Entry.APP else ""
@@ -173,7 +174,7 @@ def entry_update(*, entry: Entry, editor: str, values: dict, tags: list[str], lo
         raise StoreRefused(f"only the owner {entry.owner} can edit this entry")
     if len(tags) > MAX_TAGS:
         raise InputInvalid(f"at most {MAX_TAGS} tags")
-    logo_type = logo_check(logo) if logo is not None else None
+    logo_type = logo_check(logo) if logo is not None else ""
     for field, value in values.items():
         setattr(entry, field, value)
     if logo is not None:
@@ -220,8 +221,10 @@ def stats_recompute(*, chain_id: int) -> int:
     since = chain_now(chain_id=chain_id) - int(timedelta(days=30).total_seconds())
     versions = list(Version.objects.filter(chain_id=chain_id).values_list("entry_id", "address"))
     entry_of = {address: entry_id for entry_id, address in versions}
-    totals = {entry_id: {"deals_30d": 0, "tasks_30d": 0, "deals_total": 0, "min_price": None}
-              for entry_id in set(entry_of.values())}  # fmt: skip
+    totals: dict[int, dict[str, Any]] = {
+        entry_id: {"deals_30d": 0, "tasks_30d": 0, "deals_total": 0, "min_price": None}
+        for entry_id in set(entry_of.values())
+    }
     for pointer in ("app_pointer", "dataset_pointer"):
         deals = Deal.objects.filter(chain_id=chain_id, **{f"{pointer}__in": list(entry_of)})
         for row in deals.values(pointer).annotate(n=Count("id")):

@@ -162,6 +162,7 @@ def publish_page(request):
 
 
 @require_POST
+@rate_limited(group="prepare")
 @wallet_required
 def deploy_prepare(request, *, wallet: str):
     """The createApp / createDataset transaction for the wallet, and the address it will have."""
@@ -169,6 +170,7 @@ def deploy_prepare(request, *, wallet: str):
     kind = data["kind"]
     multiaddr = data["multiaddr"].encode()
     checksum = bytes.fromhex(data["checksum"][2:])
+    args: tuple
     if kind == Entry.APP:
         args = (wallet, data["name"], "DOCKER", multiaddr, checksum, data["mrenclave"].encode())
     else:
@@ -180,6 +182,7 @@ def deploy_prepare(request, *, wallet: str):
 
 
 @require_GET
+@rate_limited(group="prepare")
 @wallet_required
 def claim_message_view(request, *, wallet: str):
     kind = choice_parse("kind", request.GET.get("kind"), choices=ASSET_KINDS)

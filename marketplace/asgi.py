@@ -20,9 +20,12 @@ django.setup(set_prefix=False)  # as get_asgi_application does, before models ar
 
 from asgiref.sync import ThreadSensitiveContext, sync_to_async  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from django.conf import settings  # noqa: E402
 from django.core.handlers.asgi import ASGIHandler  # noqa: E402
 from django.core.handlers.base import BaseHandler  # noqa: E402
 
+from marketplace.body_limit import BodyLimitMiddleware  # noqa: E402
+from marketplace.client_address import ClientAddressMiddleware  # noqa: E402
 from marketplace.routing import websocket_urlpatterns  # noqa: E402
 
 # Enough to overlap the waits of a few requests; each thread holds a database connection.
@@ -36,7 +39,7 @@ class SyncChainASGIHandler(ASGIHandler):
     def __init__(self, *, threads: int):
         BaseHandler.__init__(self)
         self.load_middleware(is_async=False)
-        self._free = asyncio.Queue()
+        self._free: asyncio.Queue[ThreadPoolExecutor] = asyncio.Queue()
         for _ in range(threads):
             self._free.put_nowait(ThreadPoolExecutor(1, thread_name_prefix="django-sync"))
 
@@ -56,9 +59,13 @@ class SyncChainASGIHandler(ASGIHandler):
         return await sync_to_async(self.get_response, thread_sensitive=True)(request)
 
 
-application = ProtocolTypeRouter(
-    {
-        "http": SyncChainASGIHandler(threads=SYNC_THREADS),
-        "websocket": URLRouter(websocket_urlpatterns),
-    }
+application = ClientAddressMiddleware(
+    ProtocolTypeRouter(
+        {
+            "http": BodyLimitMiddleware(SyncChainASGIHandler(threads=SYNC_THREADS)),
+            "websocket": URLRouter(websocket_urlpatterns),
+        }
+    ),
+    hops=settings.TRUSTED_PROXY_HOPS,
+    proxies=settings.TRUSTED_PROXIES,
 )

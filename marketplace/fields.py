@@ -12,6 +12,10 @@ class Uint256Field(models.CharField):
     padding keeps lexicographic order equal to numeric order for sorting and range filters.
     """
 
+    # What django-stubs reads for the Python type of the field (a CharField's would be str).
+    _pyi_private_set_type: int | str
+    _pyi_private_get_type: int  # type: ignore[assignment]  # a str column, an int in Python
+
     def __init__(self, *args, **kwargs):
         kwargs["max_length"] = UINT256_DIGITS
         kwargs.setdefault("default", 0)

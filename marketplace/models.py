@@ -8,12 +8,15 @@ The off-chain models at the end (sign-in nonces, workerpool profiles) are writte
 on behalf of signed-in wallets and never by the indexer.
 """
 
+from typing import Any
+
 from django.db import models
 
 from marketplace.fields import Uint256Field
 
-ADDRESS = {"max_length": 42}
-BYTES32 = {"max_length": 66}
+# Any: the stubs check a ** mapping's value type against every keyword of the field.
+ADDRESS: dict[str, Any] = {"max_length": 42}
+BYTES32: dict[str, Any] = {"max_length": 66}
 
 
 class Block(models.Model):

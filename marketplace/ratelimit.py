@@ -9,6 +9,7 @@ reached the request goes through (logged), rather than the API failing with it.
 
     @rate_limited(group="signin")
     def sign_in(request): ...                      # a Django view, or a DRF view's method
+    rate_limited(group="signin", methods={"POST"})(login)   # only its POSTs count
 """
 
 import functools
@@ -44,14 +45,17 @@ def too_many_requests(seconds: int) -> JsonResponse:
     return response
 
 
-def rate_limited(*, group: str):
+def rate_limited(*, group: str, methods: set[str] | None = None):
     """Decorates a view function or a view method (the request is its first argument that
-    has META) so that it answers 429 once the client is over the group's rate."""
+    has META) so that it answers 429 once the client is over the group's rate; with `methods`,
+    only requests of those methods count and may be refused."""
 
     def decorate(view):
         @functools.wraps(view)
         def wrapper(*args, **kwargs):
             request = next(a for a in args if hasattr(a, "META"))
+            if methods is not None and request.method not in methods:
+                return view(*args, **kwargs)
             seconds = retry_after(request, group=group)
             if seconds is not None:
                 return too_many_requests(seconds)

@@ -6,6 +6,7 @@ on the filesystem, and the local chain that `manage.py devchain` describes in va
 
 import json
 import os
+from ipaddress import ip_network
 from pathlib import Path
 
 import dj_database_url
@@ -20,17 +21,22 @@ from marketplace.env import (
     env_str,
     env_url,
 )
+from marketplace.secret_key import secret_key_default
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
-DEBUG = env_bool("DEBUG", True)
-# A fixed key is only acceptable for local development; production must set its own.
-SECRET_KEY = env_str("SECRET_KEY", "dev-only-insecure-key-do-not-use-in-production")
-if not DEBUG and SECRET_KEY.startswith("dev-only"):
-    raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off")
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
+# Off unless asked for: a deployment that forgets it must not show tracebacks (`make run` and
+# the tests turn it on).
+DEBUG = env_bool("DEBUG", False)
+# Unset: a random key of this installation, made once in VAR_DIR (never a key anyone knows).
+SECRET_KEY = env_str("SECRET_KEY") or secret_key_default(var_dir=VAR_DIR)
+# The names a local process answers to; ALLOWED_HOSTS naming any other host means a deployment.
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]", "testserver")
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", list(LOOPBACK_HOSTS))
+# Error reports (DEBUG pages, mailed reports) never show the credentials in *_URL settings.
+DEFAULT_EXCEPTION_REPORTER = "marketplace.error_reports.MaskingExceptionReporter"
 
 INSTALLED_APPS = [
     "daphne",
@@ -55,7 +61,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "marketplace.body_limit.BodyLimitMiddleware",
+    "marketplace.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -154,27 +160,51 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 
 # --- Production security (`manage.py check --deploy` passes with DEBUG off, see README) -------
-# Behind a TLS-terminating proxy: SECURE_PROXY_SSL_HEADER=HTTP_X_FORWARDED_PROTO,https and daphne
-# --proxy-headers, so that Django sees https and the rate limits see the client's address.
+# Behind a TLS-terminating proxy: SECURE_PROXY_SSL_HEADER=HTTP_X_FORWARDED_PROTO,https, so that
+# Django sees https.
 _proxy_ssl = env_list("SECURE_PROXY_SSL_HEADER", [])
 if _proxy_ssl and len(_proxy_ssl) != 2:
     raise ImproperlyConfigured("SECURE_PROXY_SSL_HEADER must be HEADER,VALUE")
 SECURE_PROXY_SSL_HEADER = tuple(_proxy_ssl) or None
-SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
-SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000)
-SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
-SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
-SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
+# The client's address (rate limits, logs, websockets) from X-Forwarded-For, read from the right
+# past this many proxies of ours, or past every address in TRUSTED_PROXIES
+# (marketplace/client_address.py). 0 and none: the header is ignored, clients cannot forge it.
+TRUSTED_PROXY_HOPS = env_int("TRUSTED_PROXY_HOPS", 0)
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ip_network(_proxy, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"TRUSTED_PROXIES must list addresses or networks, got {_proxy!r}"
+        ) from None
+# Transport security comes on with a deployment: DEBUG off and a host other than the loopback
+# names. A bare `runserver 127.0.0.1:PORT` with DEBUG off stays usable over plain http (an
+# HTTPS redirect and Secure cookies would make a local server unreachable or sign-in-less).
+_deployed = not DEBUG and any(host not in LOOPBACK_HOSTS for host in ALLOWED_HOSTS)
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", _deployed)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000 if _deployed else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", _deployed)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", _deployed)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", _deployed)
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 X_FRAME_OPTIONS = "DENY"
 # Bodies are orders and unpublish requests (a few KB; params at most 64 KiB): anything much
-# larger is refused with a JSON 413 before it is read (marketplace/body_limit.py).
+# larger is refused with a 413 before it is read (marketplace/body_limit.py).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("MAX_REQUEST_BYTES", 256 * 1024, minimum=1024)
 # Multipart forms carry the store's logos (at most 256 KB each, checked with a clear message):
 # their bodies may be larger, up to this.
 MAX_UPLOAD_BYTES = env_int("MAX_UPLOAD_BYTES", 1024 * 1024, minimum=1024)
 
-AUTH_PASSWORD_VALIDATORS = []
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": f"django.contrib.auth.password_validation.{name}"}
+    for name in (
+        "UserAttributeSimilarityValidator",
+        "MinimumLengthValidator",
+        "CommonPasswordValidator",
+        "NumericPasswordValidator",
+    )
+]
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = False
@@ -189,7 +219,7 @@ STORAGES = {
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
-        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        else "marketplace.static_storage.StaticFilesStorage"
     },
 }
 
@@ -232,7 +262,8 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
-WHITENOISE_USE_FINDERS = DEBUG
+# Until collectstatic has run, whitenoise serves the files where they are (static_storage.py).
+WHITENOISE_USE_FINDERS = DEBUG or not (STATIC_ROOT / "staticfiles.json").exists()
 
 # --- The orderbook ---------------------------------------------------------------------------
 # The index stands in for the chain in publication checks while its cursor moved this recently.
@@ -265,7 +296,10 @@ INDEX_STALE_BLOCKS = env_int("INDEX_STALE_BLOCKS", 10, minimum=0)
 RATE_LIMITS = {
     "publish": env_str("RATE_LIMIT_PUBLISH", "120/m"),  # POST and PUT of orders
     "challenge": env_str("RATE_LIMIT_CHALLENGE", "120/m"),  # GET /challenge
-    "signin": env_str("RATE_LIMIT_SIGNIN", "10/m"),  # the pages' sign-in
+    "signin": env_str("RATE_LIMIT_SIGNIN", "10/m"),  # the pages' sign-in, the admin's login
+    # What makes the server read the chain or build a transaction for the pages' wallet:
+    # /tx/*, /store/deploy, /store/claim/message, /orders/prepare, /quote/request.
+    "prepare": env_str("RATE_LIMIT_PREPARE", "60/m"),
 }
 RATELIMIT_USE_CACHE = "default"
 RATELIMIT_FAIL_OPEN = True
@@ -281,12 +315,17 @@ SILENCED_SYSTEM_CHECKS = [
 LIVE_EVENT_RETENTION_HOURS = env_int("LIVE_EVENT_RETENTION_HOURS", 24, minimum=1)
 STORE_STATS_SECONDS = env_int("STORE_STATS_SECONDS", 30, minimum=1)
 ORDERS_REVALIDATE_SECONDS = env_int("ORDERS_REVALIDATE_SECONDS", 60, minimum=1)
+# A market API challenge must be used this soon after GET /challenge (the reference: 5 min).
+CHALLENGE_TTL_SECONDS = env_int("CHALLENGE_TTL_SECONDS", 300, minimum=10)
 CELERY_BEAT_SCHEDULE = {
     "revalidate-open-orders": {
         "task": "orderbook.revalidate_open_orders",
         "schedule": ORDERS_REVALIDATE_SECONDS,
     },
     "prune-live-events": {"task": "marketplace.prune_live_events", "schedule": 3600},
+    # Unused challenges and sign-in sessions and nonces would otherwise pile up without bound.
+    "prune-challenges": {"task": "orderbook.prune_challenges", "schedule": CHALLENGE_TTL_SECONDS},
+    "prune-signin": {"task": "marketplace.prune_signin", "schedule": 3600},
     "store-stats": {"task": "dappstore.recompute_stats", "schedule": STORE_STATS_SECONDS},
     "store-ownership": {"task": "dappstore.recheck_ownership", "schedule": 600},
     "store-descriptions": {"task": "dappstore.render_descriptions", "schedule": 86400},

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from marketplace.models import LiveEvent
+from marketplace.web.signin import signin_prune
 
 
 @shared_task(name="marketplace.prune_live_events")
@@ -15,3 +16,8 @@ def prune_live_events() -> int:
     horizon = timezone.now() - timedelta(hours=settings.LIVE_EVENT_RETENTION_HOURS)
     deleted, _ = LiveEvent.objects.filter(created_at__lt=horizon).delete()
     return deleted
+
+
+@shared_task(name="marketplace.prune_signin")
+def prune_signin() -> int:
+    return signin_prune()

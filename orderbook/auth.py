@@ -1,22 +1,29 @@
 """The market API's single-use EIP-712 challenge: issue it, then check and burn it once.
 
 A client GETs /challenge, signs the typed data with its wallet and sends
-`authorization: <challenge hash>_<signature>_<address>`; the header works once, on one chain.
+`authorization: <challenge hash>_<signature>_<address>`; the header works once, on one chain,
+within CHALLENGE_TTL_SECONDS. Every GET makes a new challenge: the reference hands the pending
+one of an address to whoever asks, here nobody sees a challenge made for someone else, and
+nobody can replace it either (an address may have several pending; each burns on its own).
 """
 
 import re
 import secrets
+from datetime import timedelta
 
-from django.db import IntegrityError, transaction
+from django.conf import settings
+from django.utils import timezone
 from eth_account.messages import encode_typed_data
 from eth_keys import keys
 from eth_utils import keccak, to_checksum_address
 
 from marketplace.refusal import Refusal
 from orderbook.models import Challenge
+from orderbook.services import Refused
 
 HEADER = re.compile(r"^(0x[0-9a-fA-F]{64})_(0x[0-9a-fA-F]{130})_(0x[0-9a-fA-F]{40})$")
 PREFIX = "Sign this message to log into iExec Gateway: "
+EXPIRED = "Challenge not valid. Need to request a new challenge."  # the reference's words
 
 
 class AuthorizationInvalid(Refusal):
@@ -54,21 +61,27 @@ def _typed_data_hash(typed: dict) -> str:
     return "0x" + keccak(b"\x19" + signable.version + signable.header + signable.body).hex()
 
 
-def challenge_get_or_create(*, chain_id: int, address: str) -> dict:
-    """The unused challenge of this address on this chain, or a new one."""
-    address = to_checksum_address(address)
-    existing = Challenge.objects.filter(chain_id=chain_id, address=address).first()
-    if existing is None:
-        value = PREFIX + secrets.token_urlsafe(24)
-        digest = _typed_data_hash(challenge_typed_data(chain_id=chain_id, value=value))
-        try:
-            with transaction.atomic():
-                existing = Challenge.objects.create(
-                    chain_id=chain_id, address=address, value=value, hash=digest
-                )
-        except IntegrityError:  # a concurrent request created it first
-            existing = Challenge.objects.get(chain_id=chain_id, address=address)
-    return challenge_typed_data(chain_id=chain_id, value=existing.value)
+def challenge_create(*, chain_id: int, address: str) -> dict:
+    """A new challenge for this address on this chain, as typed data to sign."""
+    value = PREFIX + secrets.token_urlsafe(24)
+    typed = challenge_typed_data(chain_id=chain_id, value=value)
+    Challenge.objects.create(
+        chain_id=chain_id,
+        address=to_checksum_address(address),
+        value=value,
+        hash=_typed_data_hash(typed),
+    )
+    return typed
+
+
+def _expiry_horizon():
+    return timezone.now() - timedelta(seconds=settings.CHALLENGE_TTL_SECONDS)
+
+
+def challenges_prune() -> int:
+    """Expired challenges go (Celery beat); they could never be used again."""
+    deleted, _ = Challenge.objects.filter(created_at__lt=_expiry_horizon()).delete()
+    return deleted
 
 
 def _recover(digest: str, signature: str) -> str:
@@ -97,9 +110,13 @@ def authorization_use(*, chain_id: int, header: str | None) -> str:
     )
     if _recover(digest, signature) != address:
         raise AuthorizationInvalid
+    challenge = Challenge.objects.filter(chain_id=chain_id, address=address, hash=digest)
+    expired, _ = challenge.filter(created_at__lt=_expiry_horizon()).delete()
+    if expired:
+        raise Refused(EXPIRED)
     # Finding and burning the challenge in one DELETE: of concurrent requests with the same
     # header, only one deletes the row, so the header works once.
-    deleted, _ = Challenge.objects.filter(chain_id=chain_id, address=address, hash=digest).delete()
+    deleted, _ = challenge.delete()
     if deleted != 1:
         raise AuthorizationInvalid
     return address

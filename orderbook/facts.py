@@ -16,7 +16,11 @@ from marketplace.chain.reader import REGISTRY, Call, Reader, asset_calls
 from marketplace.chain.rpc import RpcClient
 from marketplace.models import Account, App, Dataset, IndexerCursor, Workerpool
 
-ASSET_MODELS = {"app": App, "dataset": Dataset, "workerpool": Workerpool}
+ASSET_MODELS: dict[str, type[App] | type[Dataset] | type[Workerpool]] = {
+    "app": App,
+    "dataset": Dataset,
+    "workerpool": Workerpool,
+}
 ASSET_OF_KIND = {"apporder": "app", "datasetorder": "dataset", "workerpoolorder": "workerpool"}
 
 

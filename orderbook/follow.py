@@ -37,7 +37,11 @@ KIND_OF_EVENT = {
     "Workerpool": "workerpoolorder",
     "Request": "requestorder",
 }
-ASSET_MODELS = {"app": App, "dataset": Dataset, "workerpool": Workerpool}
+ASSET_MODELS: dict[str, type[App] | type[Dataset] | type[Workerpool]] = {
+    "app": App,
+    "dataset": Dataset,
+    "workerpool": Workerpool,
+}
 MANAGE = {f"manage{name}Order": kind for name, kind in KIND_OF_EVENT.items()}
 MANAGE_BY_SELECTOR = {HUB[name].selector: (name, kind) for name, kind in MANAGE.items()}
 
@@ -53,7 +57,8 @@ def _hash_arg(event) -> str:
 
 
 def orders_follow_chain(ctx: BatchContext):
-    hashes, assets = set(), set()
+    hashes: set[str] = set()
+    assets: set[str] = set()
     entering = []
     for event in ctx.events:
         if event.name == "OrdersMatched":
@@ -184,7 +189,7 @@ def _chain_death(order: Order) -> bool:
 
 
 def _owners(chain_id: int, orders: list[Order]) -> dict[str, str]:
-    owners = {}
+    owners: dict[str, str] = {}
     for kind, model in ASSET_MODELS.items():
         addresses = {getattr(o, kind) for o in orders if o.kind == f"{kind}order"}
         if addresses:

@@ -74,7 +74,7 @@ class Order(models.Model):
 
 
 class Challenge(models.Model):
-    """A single-use EIP-712 challenge for one address on one chain."""
+    """A single-use EIP-712 challenge for one address on one chain (orderbook/auth.py)."""
 
     chain_id = models.BigIntegerField()
     address = models.CharField(max_length=42)
@@ -83,6 +83,7 @@ class Challenge(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["chain_id", "address"], name="challenge_chain_address")
+        indexes = [
+            models.Index(fields=["chain_id", "hash"], name="challenge_chain_hash"),
+            models.Index(fields=["created_at"], name="challenge_created"),
         ]

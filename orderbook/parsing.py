@@ -5,6 +5,8 @@ bytes32 and the signature, and `params` exactly as received (it is hashed as sen
 """
 
 import re
+from collections.abc import Callable
+from typing import Any
 
 from marketplace.chain.orders import FIELDS
 from marketplace.chain.parse import InputInvalid, address_parse, bytes32_parse, uint_parse
@@ -33,7 +35,7 @@ def _utf8(value: str) -> bool:
     return True
 
 
-PARSERS = {
+PARSERS: dict[str, Callable[[str, Any], Any]] = {
     "address": address_parse,
     "uint256": uint_parse,
     "bytes32": bytes32_parse,
@@ -45,7 +47,7 @@ def order_parse(*, kind: str, data) -> dict:
     """The normalised signed order, or InputInvalid naming the first bad field."""
     if not isinstance(data, dict):
         raise InputInvalid("order must be a `object` type")
-    order = {}
+    order: dict[str, Any] = {}
     for field, type_ in FIELDS[kind]:
         name = f"order.{field}"
         if data.get(field) is None:

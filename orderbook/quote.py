@@ -67,11 +67,11 @@ def quote_cheapest(
     volume: int,
     requester: str = ZERO,
 ) -> Quote:
-    apps = open_orders(chain_id=chain_id, kind="apporder").filter(app=app, remaining__gt=0)
-    apps = _restricted(
-        _restricted(apps, "requesterrestrict", requester), "datasetrestrict", dataset
+    app_rows = open_orders(chain_id=chain_id, kind="apporder").filter(app=app, remaining__gt=0)
+    app_rows = _restricted(
+        _restricted(app_rows, "requesterrestrict", requester), "datasetrestrict", dataset
     )
-    apps = list(apps.order_by("price", "publication_timestamp")[:CANDIDATES])
+    apps = list(app_rows.order_by("price", "publication_timestamp")[:CANDIDATES])
     if not apps:
         raise NoQuote(f"no open order sells app {app}")
     datasets: list[Order | None] = [None]
@@ -83,12 +83,14 @@ def quote_cheapest(
         datasets = list(rows.order_by("price", "publication_timestamp")[:CANDIDATES])
         if not datasets:
             raise NoQuote(f"no open order sells dataset {dataset} for this app")
-    pools = open_orders(chain_id=chain_id, kind="workerpoolorder").filter(
+    pool_rows = open_orders(chain_id=chain_id, kind="workerpoolorder").filter(
         category=category, remaining__gt=0, trust__gte=trust
     )
-    pools = _restricted(_restricted(pools, "requesterrestrict", requester), "apprestrict", app)
-    pools = _restricted(pools, "datasetrestrict", dataset)
-    pools = list(pools.order_by("price", "publication_timestamp")[:POOL_CANDIDATES])
+    pool_rows = _restricted(
+        _restricted(pool_rows, "requesterrestrict", requester), "apprestrict", app
+    )
+    pool_rows = _restricted(pool_rows, "datasetrestrict", dataset)
+    pools = list(pool_rows.order_by("price", "publication_timestamp")[:POOL_CANDIDATES])
     if not pools:
         raise NoQuote(f"no pool sells category {category} at trust {trust} or more")
 

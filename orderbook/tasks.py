@@ -2,6 +2,7 @@
 
 from celery import shared_task
 
+from orderbook.auth import challenges_prune
 from orderbook.revalidation import open_orders_revalidate
 
 
@@ -9,3 +10,8 @@ from orderbook.revalidation import open_orders_revalidate
 def revalidate_open_orders() -> int:
     """Re-check every open order against the chain; returns how many changed."""
     return open_orders_revalidate()
+
+
+@shared_task(name="orderbook.prune_challenges")
+def prune_challenges() -> int:
+    return challenges_prune()

@@ -2,7 +2,7 @@
 `new URL('/apporders', gateway)`)."""
 
 from django.urls import path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from orderbook.api import views
 from orderbook.models import KINDS
@@ -20,7 +20,7 @@ urlpatterns = [
     re_path(rf"^deals/(?P<dealid>{BYTES32})$", views.DealView.as_view()),
     path("ohlc", views.OhlcView.as_view()),
     path("docs/schema", SpectacularAPIView.as_view(urlconf="orderbook.urls"), name="market-schema"),
-    path("docs", SpectacularSwaggerView.as_view(url_name="market-schema"), name="market-docs"),
+    path("docs", SpectacularSwaggerSplitView.as_view(url_name="market-schema"), name="market-docs"),
 ]
 for kind in KINDS:
     book, lookup = views.orders_views(kind)

@@ -1,12 +1,23 @@
 """Session fixtures: the real PoCo contracts deployed once on anvil, saved with their history,
 and loaded into a fresh anvil for every test that needs a chain."""
 
+from dataclasses import dataclass
+
 import pytest
 from web3 import Web3
 
 from marketplace.chain.anvil import Anvil
 from marketplace.chain.deploy import deploy_poco
 from tests.chain import HISTORY, devnet_start
+
+
+@dataclass(frozen=True)
+class MarketOptions:
+    """What `pytest.mark.market(...)` may say of the `market` fixture's market."""
+
+    seed: int = 0  # the simulation's random choices, salts and enclaves
+    indexed: bool = False  # the chain indexed once the actors are set up
+    headroom: int = 0  # blocks mined first: room above the loaded state for reorgs to undo
 
 
 def pytest_addoption(parser):
@@ -102,17 +113,25 @@ def live_market(market_devnet, tmp_path):
 
 
 @pytest.fixture
-def indexed_market(market_devnet):
-    """The simulated market's actors on an indexed test chain, with settings pointing at it."""
+def market(request, market_devnet):
+    """The simulated market's actors on a test chain, with settings pointing at it.
+
+    A module (or test) says which market with `pytest.mark.market(...)` (see MarketOptions)."""
     from django.test import override_settings
 
     from marketplace.simulation.market import Market
 
+    marker = request.node.get_closest_marker("market")
+    options = MarketOptions(**(marker.kwargs if marker else {}))
     with override_settings(CHAIN_RPC_URL=market_devnet.url, HUB_ADDRESS=market_devnet.hub):
-        market = Market(rpc_url=market_devnet.url, deployment=market_devnet.deployment, seed=5)
+        market_devnet.mine(options.headroom)
+        market = Market(
+            rpc_url=market_devnet.url, deployment=market_devnet.deployment, seed=options.seed
+        )
         market.setup()
         market.devnet = market_devnet
-        market_devnet.index()
+        if options.indexed:
+            market_devnet.index()
         yield market
 
 

@@ -51,9 +51,7 @@ def live_market_running(*, devnet, tmp_path):
     devchain = tmp_path / "devchain.json"
     devchain.write_text(json.dumps({**devnet.deployment, "rpc_url": devnet.url}))
     with running_stack(devnet=devnet, logs_dir=tmp_path) as (url, logs):
-        gateway = Gateway(url=url, chain_id=chain_id)
-        market = Market(rpc_url=devnet.url, deployment=devnet.deployment, seed=21, gateway=gateway)
-        market.setup()
+        market = trading_market(devnet=devnet, url=url, seed=21)
         market.run(deals=4)  # sellers leave spare volume on the books
         live = LiveMarket(
             url=url,
@@ -79,6 +77,14 @@ def live_market_running(*, devnet, tmp_path):
         finally:
             if live.pools is not None:
                 process_stop(live.pools)
+
+
+def trading_market(*, devnet, url: str, seed: int) -> Market:
+    """The simulated market's actors on `devnet`, trading through the market API at `url`."""
+    gateway = Gateway(url=url, chain_id=int(devnet.rpc("eth_chainId"), 16))
+    market = Market(rpc_url=devnet.url, deployment=devnet.deployment, seed=seed, gateway=gateway)
+    market.setup()
+    return market
 
 
 def visitor_key(index: int = VISITOR) -> bytes:

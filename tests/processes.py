@@ -23,13 +23,18 @@ def database_url() -> str:
 def command_env(devnet, **extra) -> dict:
     env = {
         **os.environ,
+        # Test servers as `make run` has them; the deployment tests set their own settings.
+        "DEBUG": "true",
         "DATABASE_URL": database_url(),
         "CHAIN_RPC_URL": devnet.url,
         "HUB_ADDRESS": devnet.hub,
         "CHAIN_START_BLOCK": "0",
         "INDEXER_POLL_SECONDS": "0",
         # Every client of a test server calls from 127.0.0.1: the limiter's own tests set rates.
-        **{f"RATE_LIMIT_{group}": "100000/m" for group in ("PUBLISH", "CHALLENGE", "SIGNIN")},
+        **{
+            f"RATE_LIMIT_{group}": "100000/m"
+            for group in ("PUBLISH", "CHALLENGE", "SIGNIN", "PREPARE")
+        },
     }
     env.update({k: str(v) for k, v in extra.items()})
     return env

@@ -11,7 +11,6 @@ from marketplace.models import (
     Account,
     App,
     AssetTransfer,
-    Block,
     Category,
     Contribution,
     Dataset,
@@ -20,6 +19,7 @@ from marketplace.models import (
     Task,
     Workerpool,
 )
+from marketplace.simulation.rows import block_row
 
 pytestmark = pytest.mark.django_db
 
@@ -60,13 +60,9 @@ def blocks():
 
     def make(number, *, chain_id=CHAIN):
         if (chain_id, number) not in made:
-            made[chain_id, number] = Block.objects.create(
-                chain_id=chain_id,
-                number=number,
-                hash=bytes32(chain_id * 10**9 + number),
-                parent_hash=bytes32(chain_id * 10**9 + number - 1),
-                timestamp=start + datetime.timedelta(seconds=5 * number),
-            )
+            at = start + datetime.timedelta(seconds=5 * number)
+            made[chain_id, number] = block_row(chain_id=chain_id, number=number, timestamp=at)
+            made[chain_id, number].save()
         return made[chain_id, number]
 
     return make

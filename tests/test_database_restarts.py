@@ -16,7 +16,7 @@ from marketplace.simulation.market import Market
 from tests.processes import ROOT, command_env, serve
 from tests.throwaway_servers import ThrowawayPostgres, ThrowawayRedis, postgres_available
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.market(seed=41)]
 RETRY = {"ok": False, "error": "Something went wrong, you should retry later."}
 # The traffic publishes from a few signers, far past the reference's per-signer limit.
 MANY_ORDERS = {"ORDERBOOK_MAX_OPEN_PER_SIGNER": "1000000"}
@@ -112,14 +112,6 @@ class Traffic:
             )
             assert lookup.status_code == 200 and lookup.json()["status"] == "open", order_hash
         print(f"{len(self.answers)} requests, {len(failed)} failed with a 5xx JSON answer")
-
-
-@pytest.fixture
-def market(market_devnet):
-    market = Market(rpc_url=market_devnet.url, deployment=market_devnet.deployment, seed=41)
-    market.setup()
-    market.devnet = market_devnet
-    return market
 
 
 def _server(env: dict):

@@ -20,6 +20,7 @@ PRODUCTION = {
     "ALLOWED_HOSTS": "market.example.org",
     "CSRF_TRUSTED_ORIGINS": "https://market.example.org",
     "SECURE_PROXY_SSL_HEADER": "HTTP_X_FORWARDED_PROTO,https",
+    "TRUSTED_PROXY_HOPS": "1",
 }
 
 

@@ -15,22 +15,17 @@ from schemathesis import GenerationMode
 
 from marketplace.simulation.actors import NO_TAG
 from marketplace.simulation.gateway import typed_data_sign
-from marketplace.simulation.market import Market
 from tests.processes import command_env, serve
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.market(seed=23, indexed=True)]
 
 
 @pytest.fixture
-def live(market_devnet):
+def live(market):
     """A server on an indexed chain with its simulated market's actors (orders signable)."""
-    market_devnet.index()
-    market = Market(rpc_url=market_devnet.url, deployment=market_devnet.deployment, seed=23)
-    market.setup()
-    market_devnet.index()
-    server, url = serve(env=command_env(market_devnet))
+    server, url = serve(env=command_env(market.devnet))
     try:
-        yield url, market, int(market_devnet.rpc("eth_chainId"), 16)
+        yield url, market, int(market.devnet.rpc("eth_chainId"), 16)
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(20)
@@ -180,10 +175,10 @@ PAGE_BODIES = st.dictionaries(st.sampled_from(PAGE_FIELDS), JSON_VALUES, max_siz
 
 
 @pytest.fixture
-def wallet_client(indexed_market):
+def wallet_client(market):
     from tests.sessions import signed_in_client
 
-    return signed_in_client(indexed_market.developers[0].key)
+    return signed_in_client(market.developers[0].key)
 
 
 def _refused_as_json(answer, what) -> dict:

@@ -6,7 +6,7 @@ import pytest
 
 from marketplace.models import Deal, Workerpool
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.market(seed=5, indexed=True)]
 EIP55 = "fail the EIP-55 checksum"
 
 
@@ -22,7 +22,7 @@ def _wrong_checksum(address: str) -> str:
 
 
 @pytest.fixture
-def ids(indexed_market, client):
+def ids(market):
     deal = Deal.objects.order_by("id").first()
     pool = Workerpool.objects.get(address=deal.workerpool_pointer)
     return {"chainId": deal.chain_id, "pool": pool.address, "deal": deal.dealid}

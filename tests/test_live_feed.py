@@ -8,25 +8,14 @@ import pytest
 from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
-from django.test import override_settings
 from websockets.sync.client import connect
 
 from marketplace.asgi import application
 from marketplace.simulation.actors import NO_TAG
-from marketplace.simulation.market import Market
 from tests.market_client import MarketClient
 from tests.processes import command_env, manage, serve
 
-pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def market(market_devnet):
-    with override_settings(CHAIN_RPC_URL=market_devnet.url, HUB_ADDRESS=market_devnet.hub):
-        m = Market(rpc_url=market_devnet.url, deployment=market_devnet.deployment, seed=17)
-        m.setup()
-        m.devnet = market_devnet
-        yield m
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.market(seed=17)]
 
 
 def _salt(n: int) -> str:

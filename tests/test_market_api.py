@@ -1,24 +1,13 @@
 """The market API against a real chain: publication rules, lookups, filters, unpublication."""
 
 import pytest
-from django.test import override_settings
 
 from marketplace.chain.orders import order_hash
 from marketplace.simulation.actors import NO_TAG, TEE_TAG
-from marketplace.simulation.market import Market
 from orderbook.models import Order
 from tests.market_client import MarketClient
 
-pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def market(market_devnet):
-    with override_settings(CHAIN_RPC_URL=market_devnet.url, HUB_ADDRESS=market_devnet.hub):
-        m = Market(rpc_url=market_devnet.url, deployment=market_devnet.deployment, seed=11)
-        m.setup()
-        m.devnet = market_devnet
-        yield m
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.market(seed=11)]
 
 
 @pytest.fixture

@@ -1,26 +1,17 @@
 """Orders followed on chain: fills, cancels, transfers, stake drops, presigns, reorgs."""
 
 import pytest
-from django.test import override_settings
 
 from marketplace.models import LiveEvent
 from marketplace.simulation.actors import CLOSE, NO_TAG, SIGN, match_orders
-from marketplace.simulation.market import Market
 from orderbook.models import Order
 from tests.market_client import MarketClient
 
-pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def market(market_devnet):
-    with override_settings(CHAIN_RPC_URL=market_devnet.url, HUB_ADDRESS=market_devnet.hub):
-        market_devnet.mine(25)  # room above the loaded state for reorgs (see test_reorgs)
-        m = Market(rpc_url=market_devnet.url, deployment=market_devnet.deployment, seed=13)
-        m.setup()
-        m.devnet = market_devnet
-        market_devnet.index()
-        yield m
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    # Headroom: blocks above the loaded state for reorgs to undo (see test_reorgs).
+    pytest.mark.market(seed=13, indexed=True, headroom=25),
+]
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from orderbook.models import Order
 from tests.market_client import MarketClient
 from tests.sessions import signed_in_client
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.market(seed=5, indexed=True)]
 
 
 def _prepare(client: Client, path: str, body: dict) -> dict:
@@ -32,8 +32,7 @@ def _send(actor, tx: dict) -> dict:
     return chain._receipt(tx_hash)
 
 
-def test_deposit_and_withdraw(indexed_market):
-    market = indexed_market
+def test_deposit_and_withdraw(market):
     requester = market.requesters[0]
     market.chain.send(market.funder, market.chain.rlc, "transfer", requester.address, 5 * RLC)
     client = signed_in_client(requester.key)
@@ -63,8 +62,7 @@ def _book(market, api, *, salt: int, category: int = XS):
     return app, ask
 
 
-def test_quoted_deal_is_matched_then_claimed_past_its_deadline(indexed_market, client):
-    market = indexed_market
+def test_quoted_deal_is_matched_then_claimed_past_its_deadline(market, client):
     api = MarketClient(client, 31337)
     _book(market, api, salt=901)
     requester = market.requesters[1]
@@ -120,8 +118,7 @@ def test_quoted_deal_is_matched_then_claimed_past_its_deadline(indexed_market, c
     assert set(Task.objects.filter(deal=deal).values_list("status", flat=True)) == {Task.FAILED}
 
 
-def test_cancel_closes_the_order_on_chain(indexed_market, client):
-    market = indexed_market
+def test_cancel_closes_the_order_on_chain(market, client):
     api = MarketClient(client, 31337)
     app, _ask = _book(market, api, salt=902)
     developer = market.developers[0]

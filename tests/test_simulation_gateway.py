@@ -5,9 +5,8 @@ import pytest
 from marketplace.models import Deal
 from marketplace.simulation import SCENARIOS
 from marketplace.simulation import market as market_module
-from marketplace.simulation.gateway import Gateway
-from marketplace.simulation.market import Market
 from orderbook.models import Order
+from tests.live_market import trading_market
 from tests.processes import running_stack
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -19,13 +18,8 @@ def trading(market_devnet, tmp_path, monkeypatch):
     """A market playing through the API, with actors keeping KEEP orders a kind."""
     monkeypatch.setattr(market_module, "BOOK_KEEP", KEEP)
     with running_stack(devnet=market_devnet, logs_dir=tmp_path) as (url, _logs):
-        chain_id = int(market_devnet.rpc("eth_chainId"), 16)
-        gateway = Gateway(url=url, chain_id=chain_id)
-        market = Market(
-            rpc_url=market_devnet.url, deployment=market_devnet.deployment, seed=7, gateway=gateway
-        )
-        market.setup()
-        yield market, gateway
+        market = trading_market(devnet=market_devnet, url=url, seed=7)
+        yield market, market.gateway
 
 
 def test_deals_are_matched_from_orders_published_through_the_api(trading):

@@ -17,12 +17,7 @@ from dappstore.models import Entry, Version
 from dappstore.services import claim_message, stats_recompute
 from tests.sessions import signed_in_client
 
-pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def market(indexed_market):
-    return indexed_market
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.market(seed=5, indexed=True)]
 
 
 def _session(actor) -> Client:

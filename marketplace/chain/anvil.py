@@ -40,6 +40,7 @@ class Anvil:
         self.block_time = block_time
         self.extra_args = extra_args or []
         self.process: subprocess.Popen | None = None
+        self.home: str | None = None
 
     @property
     def url(self) -> str:
@@ -67,16 +68,17 @@ class Anvil:
     def start(self, *, timeout: float = 30) -> "Anvil":
         # anvil keeps block states in files under ~/.foundry/anvil/tmp and leaves them there
         # (hundreds of MB a node) when it is killed: each node gets a HOME removed on stop.
-        self.home = tempfile.mkdtemp(prefix="anvil-home-")
-        self.process = subprocess.Popen(
+        self.home = home = tempfile.mkdtemp(prefix="anvil-home-")
+        self.process = process = subprocess.Popen(
             self.command(),
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             start_new_session=True,
-            env={**os.environ, "HOME": self.home},
+            env={**os.environ, "HOME": home},
         )
         deadline = time.monotonic() + timeout
-        fd = self.process.stdout.fileno()
+        assert process.stdout is not None  # stdout=PIPE
+        fd = process.stdout.fileno()
         seen = b""
         while time.monotonic() < deadline:
             ready, _, _ = select.select([fd], [], [], 0.2)
@@ -121,7 +123,7 @@ class Anvil:
                 self.process.kill()
                 self.process.wait()
         self.process = None
-        if getattr(self, "home", None):
+        if self.home:
             shutil.rmtree(self.home, ignore_errors=True)
             self.home = None
 

@@ -75,8 +75,8 @@ def _part(param: dict) -> _Part | None:
     if kind.endswith("]"):
         return None
     if kind == "tuple":
-        parts = [_part(c) for c in param["components"]]
-        if None in parts:
+        parts = _parts(param["components"])
+        if parts is None:
             return None
         names = [c["name"] for c in param["components"]]
         read = _tuple(parts, names)
@@ -89,6 +89,17 @@ def _part(param: dict) -> _Part | None:
     if kind in DYNAMIC:
         return _Part(DYNAMIC[kind], True, 32)
     return None
+
+
+def _parts(params: list[dict]) -> list[_Part] | None:
+    """The parts of `params`, or None if some type is not one this module reads."""
+    parts = []
+    for param in params:
+        part = _part(param)
+        if part is None:
+            return None
+        parts.append(part)
+    return parts
 
 
 def _heads(parts: list[_Part], data: bytes, start: int) -> list:
@@ -116,7 +127,7 @@ def _array(element: _Part) -> Reader:
 def decoder_for(params: list[dict]) -> Callable[[bytes], list] | None:
     """A decoder of data encoding `params` (a function's outputs), or None if some type is
     not one this module reads."""
-    parts = [_part(p) for p in params]
-    if None in parts:
+    parts = _parts(params)
+    if parts is None:
         return None
     return lambda data: _heads(parts, data, 0)

@@ -6,7 +6,7 @@ Every read names the block it is made at, so results are those of the chain the 
 
 from dataclasses import dataclass
 
-from marketplace.chain.abi_codec import functions
+from marketplace.chain.abi_codec import Function, functions
 from marketplace.chain.artifacts import abi
 from marketplace.chain.rpc import RpcClient
 
@@ -37,7 +37,7 @@ ASSET_GETTERS = {
 @dataclass(frozen=True)
 class Call:
     to: str
-    function: object
+    function: Function
     args: tuple = ()
 
     def request(self, block: str | dict) -> tuple[str, list]:
@@ -49,7 +49,7 @@ class Reader:
     def __init__(self, rpc: RpcClient, hub: str):
         self.rpc = rpc
         self.hub = hub
-        self._domain = None
+        self._domain: dict | None = None
 
     def many(self, calls: list[Call], *, block: str | dict = "latest") -> list:
         """Results of `calls` in order, all read at `block` (a tag, hex number or {blockHash})."""

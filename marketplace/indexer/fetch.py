@@ -101,7 +101,7 @@ class Fetcher:
             parent_raw = answers[3]
             if parent_raw is None or parent_raw["hash"].lower() != parent[1]:
                 raise ReorgDetected(f"block {parent[0]} changed")
-        end_header = _header(end_raw, end)
+        end_header: Header | None = _header(end_raw, end)
         cut = range_cut([int(log["blockNumber"], 16) for log in (*hub_logs, *policy_logs)])
         if cut is not None:
             end, end_header = cut, None

@@ -70,9 +70,10 @@ class Indexer:
         self.confirmations = confirmations
         self.max_batch_blocks = max_batch_blocks
         self.batch_blocks = first_range_blocks(maximum=max_batch_blocks)
-        self.chain_id: int | None = None
         self.reader = Reader(self.rpc, self.hub)
-        self.fetcher: Fetcher | None = None
+        # Both learnt from the node by connect(), before anything else reads them.
+        self.chain_id: int
+        self.fetcher: Fetcher
         self.events = 0
         self.blocks = 0
         self.heartbeat_at = 0.0

@@ -30,7 +30,11 @@ from marketplace.models import (
     Workerpool,
 )
 
-ASSET_MODELS = {"app": App, "dataset": Dataset, "workerpool": Workerpool}
+ASSET_MODELS: dict[str, type[App] | type[Dataset] | type[Workerpool]] = {
+    "app": App,
+    "dataset": Dataset,
+    "workerpool": Workerpool,
+}
 
 
 def asset_fields(kind: str, state: dict) -> dict:
@@ -164,7 +168,8 @@ def _raw_events_insert(w: "_Writer", events: list[Event]):
     meta = RawEvent._meta
     fields = [meta.get_field(name) for name in RAW_EVENT_COLUMNS]
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(f.column) for f in fields)
+    # Concrete fields all: each has a column (the stubs allow for relations and None).
+    columns = ", ".join(quote(f.column) for f in fields)  # type: ignore[union-attr, arg-type]
     suffix = connection.ops.on_conflict_suffix_sql(fields, OnConflict.IGNORE, None, None) or ""
     sql = (
         f"{connection.ops.insert_statement(on_conflict=OnConflict.IGNORE)} "

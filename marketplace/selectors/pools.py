@@ -6,6 +6,7 @@ indexed columns (deal pointers, contribution workers, event accounts).
 """
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 
@@ -118,12 +119,14 @@ def pool_workers(*, chain_id: int, address: str) -> list[dict]:
     """Workers who contributed to this pool's tasks: how often, how often the hub judged them
     accurate or faulty (what moves the score), and their score."""
     pool_tasks = Task.objects.filter(chain_id=chain_id, deal__workerpool_pointer=address)
-    rows = list(
-        Contribution.objects.filter(chain_id=chain_id, task__in=pool_tasks)
+    # Plain dicts: the score and the verdicts are added below.
+    rows: list[dict[str, Any]] = [
+        dict(row)
+        for row in Contribution.objects.filter(chain_id=chain_id, task__in=pool_tasks)
         .values("worker")
         .annotate(contributions=Count("id"))
         .order_by("-contributions", "worker")[:200]
-    )
+    ]
     verdicts = (
         RawEvent.objects.filter(
             chain_id=chain_id,

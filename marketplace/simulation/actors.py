@@ -9,6 +9,7 @@ EIP-191 personal signatures of worker authorizations and enclave results.
 from dataclasses import dataclass, field
 from enum import IntEnum
 from functools import cache, cached_property
+from typing import Any
 
 from eth_account import Account
 from eth_account.messages import encode_defunct
@@ -80,7 +81,7 @@ class Chain:
         )
         self.domain = domain_read(w3_or_rpc=self.w3, hub=deployment["hub"])
         self._unlocked = {to_checksum_address(a) for a in self.rpc("eth_accounts")}
-        self._functions = {}
+        self._functions: dict[tuple[Contract, str], Any] = {}
 
     @staticmethod
     def contract(abi_name: str, address: str) -> Contract:

@@ -462,14 +462,21 @@ class Market:
 
     # --- the books, through the market API -----------------------------------------------------
 
+    @property
+    def _api(self) -> Gateway:
+        """The market API, on the paths that only run with one (trading through the book)."""
+        if self.gateway is None:
+            raise ValueError("trading through the book needs a gateway")
+        return self.gateway
+
     def _offer(self, actor: Actor, kind: str, order: dict):
         """Publish an order, first withdrawing the actor's oldest ones beyond BOOK_KEEP, as a
         seller tidying its offers would (the API caps open orders per signer)."""
-        mine = self.gateway.own_orders(kind=kind, signer=actor.address)
+        mine = self._api.own_orders(kind=kind, signer=actor.address)
         mine.sort(key=lambda o: o["publicationTimestamp"])
         for old in mine[: max(0, len(mine) - BOOK_KEEP + 1)]:
-            self.gateway.unpublish(kind=kind, order_hash=old["orderHash"], key=actor.key)
-        self.gateway.publish(kind=kind, order=order, key=actor.key)
+            self._api.unpublish(kind=kind, order_hash=old["orderHash"], key=actor.key)
+        self._api.publish(kind=kind, order=order, key=actor.key)
 
     def _best_offers(
         self,
@@ -507,7 +514,7 @@ class Market:
         return found
 
     def _best(self, kind: str, **filters) -> dict:
-        book = self.gateway.book(kind=kind, **filters)
+        book = self._api.book(kind=kind, **filters)
         if not book:
             raise RuntimeError(f"the {kind} book is empty for {filters}")
         return book[0]["order"]
@@ -524,11 +531,11 @@ class Market:
         """A request order priced under the category's cheapest ask, left open: the buy side
         of the book."""
         requester = self.rng.choice(self.requesters)
-        app = self.gateway.book(kind="apporder", app=self.apps["docker"])
+        app = self._api.book(kind="apporder", app=self.apps["docker"])
         if not app:
             return
         category = self._category()
-        asks = self.gateway.book(kind="workerpoolorder", category=category)
+        asks = self._api.book(kind="workerpoolorder", category=category)
         floor = asks[0]["order"]["workerpoolprice"] if asks else RLC // 4
         order = requester.request_order(
             app=self.apps["docker"],
@@ -560,7 +567,7 @@ class Market:
         schedulers watching their pool do; the taskids run. Tasks past their deadline stay."""
         served = []
         for pool in self.pools.values():
-            for deal in self.gateway.deals(workerpool=pool.address):
+            for deal in self._api.deals(workerpool=pool.address):
                 dealid = bytes.fromhex(deal["dealid"][2:])
                 tee = int(deal["tag"], 16) & 1 == 1
                 for idx in range(deal["botFirst"], deal["botFirst"] + deal["botSize"]):
@@ -578,10 +585,10 @@ class Market:
 
     def _bid_take(self) -> bytes | None:
         pools = {pool.address: pool for pool in self.pools.values()}
-        for bid in self.gateway.book(kind="requestorder"):
+        for bid in self._api.book(kind="requestorder"):
             request = bid["order"]
             filters = {"requester": request["requester"], "minVolume": 1}
-            asks = self.gateway.book(
+            asks = self._api.book(
                 kind="workerpoolorder",
                 category=request["category"],
                 minTrust=request["trust"],
@@ -591,7 +598,7 @@ class Market:
             if not asks or asks[0]["order"]["workerpoolprice"] > request["workerpoolmaxprice"]:
                 continue
             ask = asks[0]["order"]
-            apps = self.gateway.book(
+            apps = self._api.book(
                 kind="apporder", app=request["app"], workerpool=ask["workerpool"], **filters
             )
             if not apps or apps[0]["order"]["appprice"] > request["appmaxprice"]:

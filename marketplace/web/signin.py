@@ -11,6 +11,7 @@ import warnings
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.sessions.models import Session
 from django.utils import timezone
 from eth_utils import to_checksum_address
 from web3 import HTTPProvider
@@ -48,6 +49,15 @@ class SignInInvalid(Refusal):
 
 def _iso(moment) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def signin_prune() -> int:
+    """Expired nonces, and expired sessions: a visitor who asked for a sign-in message and never
+    signed leaves a session that only lives NONCE_TTL (views_signin.message)."""
+    now = timezone.now()
+    nonces, _ = SignInNonce.objects.filter(created_at__lt=now - NONCE_TTL).delete()
+    sessions, _ = Session.objects.filter(expire_date__lt=now).delete()
+    return nonces + sessions
 
 
 def signin_message_prepare(

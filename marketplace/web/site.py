@@ -7,6 +7,7 @@ import logging
 from functools import cache
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 
 from marketplace.chain.abi_codec import functions
 from marketplace.chain.artifacts import abi
@@ -33,9 +34,16 @@ def site_chain_id() -> int:
     return chain_id if chain_id is not None else facts.chain_id()
 
 
+def site_hub() -> str:
+    """The configured hub. A transaction prepared without one would create a contract."""
+    if not settings.HUB_ADDRESS:
+        raise ImproperlyConfigured("HUB_ADDRESS is not set: no transaction can be prepared")
+    return settings.HUB_ADDRESS
+
+
 def site_rlc() -> str:
     """The RLC token the hub escrows (read from the hub: nothing is assumed)."""
-    return _token(settings.HUB_ADDRESS)
+    return _token(site_hub())
 
 
 def wallet_balance(address: str) -> int | None:

@@ -1,6 +1,8 @@
 """Deals and tasks: the list (and a signed-in requester's own), a deal's page and a task's live
 timeline. Each page also serves its live fragment (`?partial=`)."""
 
+from typing import Any
+
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -18,7 +20,7 @@ LIST_FILTERS = {"requester": "requester", "workerpool": "workerpool", "app": "ap
 
 def deals_page(request, *, mine: bool = False):
     chain_id = site_chain_id()
-    filters = {}
+    filters: dict[str, Any] = {}
     for param, name in LIST_FILTERS.items():
         if request.GET.get(param):
             filters[name] = address_or_404(request.GET[param], name=param)

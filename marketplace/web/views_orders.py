@@ -23,6 +23,7 @@ SELL_KINDS = {"apporder", "datasetorder", "workerpoolorder"}
 
 
 @require_POST
+@rate_limited(group="prepare")
 @wallet_required
 def order_prepare(request, *, wallet: str):
     data = body_json(request)

@@ -2,11 +2,14 @@
 that match now and the total; then buy. The page's wallet script signs the request order this
 view prepares, publishes it, and sends matchOrders for the quoted orders."""
 
+from typing import cast
+
 from django import forms
 from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
 from marketplace.models import App, Category, Dataset
+from marketplace.ratelimit import rate_limited
 from marketplace.web.json import body_json, form_checked, ok, signed_in, wallet_required
 from marketplace.web.partials import page_or_fragment
 from marketplace.web.site import site_chain_id
@@ -38,15 +41,21 @@ class QuoteForm(forms.Form):
     def __init__(self, *args, chain_id: int, **kwargs):
         super().__init__(*args, **kwargs)
         apps = App.objects.filter(chain_id=chain_id).order_by("name", "address")
-        self.fields["app"].choices = [(a.address, f"{a.name} ({a.address[:10]}…)") for a in apps]
+        self._choice_field("app").choices = [
+            (a.address, f"{a.name} ({a.address[:10]}…)") for a in apps
+        ]
         datasets = Dataset.objects.filter(chain_id=chain_id).order_by("name", "address")
-        self.fields["dataset"].choices = [("", "none")] + [
+        self._choice_field("dataset").choices = [("", "none")] + [
             (d.address, f"{d.name} ({d.address[:10]}…)") for d in datasets
         ]
         categories = Category.objects.filter(chain_id=chain_id).order_by("catid")
-        self.fields["category"].choices = [
+        self._choice_field("category").choices = [
             (c.catid, f"{c.name} ({c.work_clock_time_ref} s)") for c in categories
         ]
+
+    def _choice_field(self, name: str) -> forms.ChoiceField:
+        # Form.fields is typed as holding plain Fields: the three above are ChoiceFields.
+        return cast(forms.ChoiceField, self.fields[name])
 
     @property
     def tag_bits(self) -> int:
@@ -86,6 +95,7 @@ def quote_page(request):
 
 
 @require_POST
+@rate_limited(group="prepare")
 @wallet_required
 def quote_request_prepare(request, *, wallet: str):
     """The request order to sign for the current best quote (recomputed here, never taken from

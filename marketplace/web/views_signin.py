@@ -6,12 +6,14 @@ from django.views.decorators.http import require_GET, require_POST
 from marketplace.chain.parse import InputInvalid
 from marketplace.ratelimit import rate_limited
 from marketplace.web.json import body_json, json_endpoint, ok
-from marketplace.web.signin import signin_message_prepare, signin_verify
+from marketplace.web.signin import NONCE_TTL, signin_message_prepare, signin_verify
 from marketplace.web.site import site_chain_id
 
 
 def _session_key(request) -> str:
     if not request.session.session_key:
+        # A session made only to hold a nonce expires with it, unless its visitor signs in.
+        request.session.set_expiry(NONCE_TTL)
         request.session.save()
     return request.session.session_key
 
@@ -46,6 +48,7 @@ def verify(request):
     )
     # A new session key on sign-in: a session id seen before cannot ride on the signature.
     request.session.cycle_key()
+    request.session.set_expiry(None)  # the site's usual session age from now on
     request.session["wallet"] = address
     return ok(address=address)
 

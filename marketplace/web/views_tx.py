@@ -1,7 +1,6 @@
 """Transactions prepared for the visitor's wallet: deposit, withdraw, matchOrders of quoted
 orders, claim of timed-out tasks, cancel (close) of one's own order on chain."""
 
-from django.conf import settings
 from django.views.decorators.http import require_POST
 
 from marketplace.chain import transactions
@@ -13,9 +12,10 @@ from marketplace.chain.parse import (
     rlc_parse,
     uint_parse,
 )
+from marketplace.ratelimit import rate_limited
 from marketplace.refusal import Refusal
 from marketplace.web.json import body_json, ok, wallet_required
-from marketplace.web.site import site_chain_id, site_rlc
+from marketplace.web.site import site_chain_id, site_hub, site_rlc
 from orderbook.models import Order
 from orderbook.selectors import order_get
 
@@ -29,13 +29,14 @@ def _prepared(tx: transactions.PreparedTx):
 
 
 @require_POST
+@rate_limited(group="prepare")
 @wallet_required
 def deposit(request, *, wallet: str):
     data = body_json(request)
     return _prepared(
         transactions.tx_deposit_prepare(
             chain_id=site_chain_id(),
-            hub=settings.HUB_ADDRESS,
+            hub=site_hub(),
             rlc=site_rlc(),
             amount=rlc_parse("amount", data.get("amount")),
         )
@@ -43,13 +44,14 @@ def deposit(request, *, wallet: str):
 
 
 @require_POST
+@rate_limited(group="prepare")
 @wallet_required
 def withdraw(request, *, wallet: str):
     data = body_json(request)
     return _prepared(
         transactions.tx_withdraw_prepare(
             chain_id=site_chain_id(),
-            hub=settings.HUB_ADDRESS,
+            hub=site_hub(),
             amount=rlc_parse("amount", data.get("amount")),
         )
     )
@@ -64,6 +66,7 @@ def _open_order(chain_id: int, kind: str, value) -> Order:
 
 
 @require_POST
+@rate_limited(group="prepare")
 @wallet_required
 def match(request, *, wallet: str):
     data = body_json(request)
@@ -77,7 +80,7 @@ def match(request, *, wallet: str):
         _open_order(chain_id, "datasetorder", dataset).order if dataset else empty_dataset_order()
     )
     return _prepared(
-        transactions.tx_match_prepare(chain_id=chain_id, hub=settings.HUB_ADDRESS, orders=orders)
+        transactions.tx_match_prepare(chain_id=chain_id, hub=site_hub(), orders=orders)
     )
 
 
@@ -90,6 +93,7 @@ def _indices(name: str, value) -> list[int]:
 
 
 @require_POST
+@rate_limited(group="prepare")
 @wallet_required
 def claim(request, *, wallet: str):
     data = body_json(request)
@@ -100,7 +104,7 @@ def claim(request, *, wallet: str):
     return _prepared(
         transactions.tx_claim_prepare(
             chain_id=site_chain_id(),
-            hub=settings.HUB_ADDRESS,
+            hub=site_hub(),
             dealid=bytes32_parse("dealid", data.get("dealid")),
             indices=initialized or uninitialized,
             initialized=bool(initialized),
@@ -109,6 +113,7 @@ def claim(request, *, wallet: str):
 
 
 @require_POST
+@rate_limited(group="prepare")
 @wallet_required
 def cancel(request, *, wallet: str):
     data = body_json(request)
@@ -124,6 +129,6 @@ def cancel(request, *, wallet: str):
         raise Refusal(f"only the order's signer {order.signer} can cancel it", status=403)
     return _prepared(
         transactions.tx_cancel_prepare(
-            chain_id=site_chain_id(), hub=settings.HUB_ADDRESS, kind=kind, order=order.order
+            chain_id=site_chain_id(), hub=site_hub(), kind=kind, order=order.order
         )
     )

@@ -3,11 +3,13 @@
 Only documentation: the views build their JSON themselves, as the wire contract fixes it.
 """
 
+from typing import Literal
+
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, inline_serializer
 from rest_framework import serializers
 
-Q = OpenApiParameter.QUERY
+Q: Literal["query"] = OpenApiParameter.QUERY
 
 
 def param(name: str, kind=str, description: str = "", required: bool = False) -> OpenApiParameter:

@@ -35,7 +35,7 @@ from orderbook.api.schema import (
     page,
     param,
 )
-from orderbook.auth import authorization_use, challenge_get_or_create
+from orderbook.auth import authorization_use, challenge_create
 from orderbook.models import KINDS
 from orderbook.services import order_publish, order_unpublish
 
@@ -98,7 +98,7 @@ class ChallengeView(MarketView):
         query = Query(request.query_params)
         chain_id = self.chain(query)
         address = query.required("address", query.address("address"))
-        return ok(data=challenge_get_or_create(chain_id=chain_id, address=address))
+        return ok(data=challenge_create(chain_id=chain_id, address=address))
 
 
 class CategoriesView(MarketView):
@@ -208,7 +208,7 @@ class OrderView(MarketView):
         return ok(**book.order_lookup(chain_id=chain_id, kind=self.kind, order_hash=digest))
 
 
-def orders_views(kind: str) -> tuple[type, type]:
+def orders_views(kind: str) -> tuple[type[APIView], type[APIView]]:
     """The list/publish/unpublish view and the lookup view of one order kind, documented."""
     book = extend_schema_view(
         get=extend_schema(

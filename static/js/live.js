@@ -49,6 +49,13 @@
         // keys: the ids an event is about (a task's event names its deal too).
         const keys = events.flatMap((e) => [e.key, e.data && e.data.dealid]).filter(Boolean);
         fire("live-" + topic, { keys: keys, events: events });
+        // A region about one id (data-live-key) gets `live-<topic>-key` only when the burst names
+        // that id: an htmx event filter ([detail.keys…]) would need eval, which the CSP refuses.
+        document.querySelectorAll("[data-live-key]").forEach((region) => {
+          if (keys.includes(region.dataset.liveKey)) {
+            region.dispatchEvent(new CustomEvent("live-" + topic + "-key", { detail: { keys: keys } }));
+          }
+        });
       }, 60);
     };
     ws.onclose = () => {

@@ -33,9 +33,7 @@ MAX_TAG_NAMES = 16
 
 
 class InputInvalid(Refusal):
-    """A value a client sent is not what its field holds; the message names the field."""
-
-    status = 400
+    """A value a client sent is not what its field holds (a 400); the message names the field."""
 
 
 def address_parse(name: str, value) -> str:

@@ -1,13 +1,12 @@
 """What developers type into the store: a new asset to deploy, and an entry's metadata."""
 
-import json
 import re
 
 from django import forms
 
 from dappstore.models import Entry
 from dappstore.selectors import CatalogQuery
-from marketplace.chain.parse import bytes32_parse
+from marketplace.chain.parse import bytes32_parse, json_parse
 from marketplace.web.forms import field_parse
 
 TAG = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")
@@ -62,10 +61,7 @@ class DeployForm(forms.Form):
     def clean_mrenclave(self):
         value = self.cleaned_data["mrenclave"].strip()
         if value:
-            try:
-                json.loads(value)
-            except ValueError:
-                raise forms.ValidationError("the enclave description must be JSON") from None
+            field_parse(json_parse, "the enclave description", value)
         return value
 
 

@@ -222,6 +222,17 @@ def test_pages_json_endpoints_refuse_a_nesting_bomb(wallet_client, path):
         assert refused["error"] == "the request body is nested too deeply"
 
 
+def test_json_inside_a_field_is_parsed_as_safely_as_a_body(wallet_client):
+    """The enclave description of a new app is JSON too: 4,000 `[` fit its length limit."""
+    deploy = {"kind": "app", "name": "bomb", "multiaddr": "docker.io/x:1",
+              "checksum": "0x" + "11" * 32, "mrenclave": "[" * 4000}  # fmt: skip
+    answer = wallet_client.post(
+        "/store/deploy", json.dumps(deploy), content_type="application/json"
+    )
+    assert answer.status_code == 400
+    assert "the enclave description is nested too deeply" in _refused_as_json(answer, "x")["error"]
+
+
 def test_oversized_lists_are_refused_with_a_message(wallet_client):
     dealid = "0x" + "11" * 32
     claim = {"dealid": dealid, "uninitialized": [0] * 60_000}

@@ -32,6 +32,8 @@ from marketplace.chain.parse import (
     tag_parse,
     uint_parse,
 )
+from marketplace.models import Task
+from marketplace.selectors.deals import task_results
 from orderbook.parsing import order_parse
 
 DOMAIN = {
@@ -196,3 +198,10 @@ def test_the_core_parsers_return_their_type_or_refuse_with_input_invalid(value):
         assert isinstance(parsed, kind) and not isinstance(parsed, bool)
     with contextlib.suppress(InputInvalid):
         assert 0 <= rlc_parse("field", value) <= MAX_RLC * 10**9
+
+
+def test_task_results_nested_too_deeply_show_as_hex():
+    """Results are what a worker wrote on chain: a nesting bomb must not break the task page."""
+    results = "0x" + ("[" * 100_000).encode().hex()
+    assert task_results(Task(results=results)) == results
+    assert task_results(Task(results="0x" + b'{"ok": 1}'.hex())) == {"ok": 1}

@@ -1,5 +1,5 @@
-"""Client input to protocol values, one rule each: addresses, bytes32 ids, amounts, tags and
-the names of kinds.
+"""Client input to protocol values, one rule each: addresses, bytes32 ids, amounts, tags, the
+names of kinds, and JSON text.
 
 Every family of views calls these and adapts the one error they raise, InputInvalid (a 400):
 the pages answer 404 for an id in the path (marketplace.web.validators), the read API its DRF
@@ -11,6 +11,7 @@ way everywhere. An address that mixes cases carries an EIP-55 checksum, and a wr
 typo caught: it is refused, where the reference would lower-case it away.
 """
 
+import json
 import re
 from decimal import Decimal, InvalidOperation
 
@@ -109,3 +110,14 @@ def choice_parse(name: str, value, *, choices) -> str:
     if not isinstance(value, str) or value not in choices:
         raise InputInvalid(f"{name} must be one of {', '.join(sorted(choices))}")
     return value
+
+
+def json_parse(name: str, text: str | bytes):
+    """JSON text from a client or a chain; nesting deeper than the decoder recurses is malformed
+    JSON too, not a RecursionError."""
+    try:
+        return json.loads(text)
+    except ValueError:  # UnicodeDecodeError included
+        raise InputInvalid(f"{name} is not valid JSON") from None
+    except RecursionError:
+        raise InputInvalid(f"{name} is nested too deeply") from None

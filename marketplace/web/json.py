@@ -1,12 +1,11 @@
 """JSON answers for the pages' wallet calls (the store's included): {"ok": true, …} or
 {"ok": false, "error": …}; `json_endpoint` turns every Refusal a view raises into the latter."""
 
-import json
 from functools import wraps
 
 from django.http import JsonResponse
 
-from marketplace.chain.parse import InputInvalid
+from marketplace.chain.parse import InputInvalid, json_parse
 from marketplace.refusal import Refusal
 
 
@@ -30,12 +29,7 @@ def json_endpoint(view):
 
 
 def body_json(request) -> dict:
-    try:
-        data = json.loads(request.body or b"{}")
-    except (ValueError, UnicodeDecodeError):
-        raise InputInvalid("the request body is not valid JSON") from None
-    except RecursionError:
-        raise InputInvalid("the request body is nested too deeply") from None
+    data = json_parse("the request body", request.body or b"{}")
     if not isinstance(data, dict):
         raise InputInvalid("the request body must be a JSON object")
     return data

@@ -6,7 +6,8 @@ Kept free of Django so that the harness (which runs no Django) and the filling p
 
 from eth_utils import keccak, to_checksum_address
 
-KINDS = ("apporder", "datasetorder", "workerpoolorder", "requestorder")
+from marketplace.chain.protocol import ORDER_KINDS
+
 # The market API's own limit of open orders per signer and type: a realistic book has at
 # most this many open orders on one asset of one owner.
 PER_ASSET = 50
@@ -21,4 +22,4 @@ def owner_key(kind: str, number: int) -> bytes:
 
 
 def assets_per_kind(orders: int) -> int:
-    return max(1, orders // len(KINDS) // PER_ASSET)
+    return max(1, orders // len(ORDER_KINDS) // PER_ASSET)

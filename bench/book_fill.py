@@ -16,18 +16,19 @@ from django.db import connection  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from eth_keys import keys  # noqa: E402
 
-from bench.book import KINDS, PER_ASSET, asset_address, assets_per_kind, owner_key  # noqa: E402
+from bench.book import PER_ASSET, asset_address, assets_per_kind, owner_key  # noqa: E402
+from marketplace.chain.protocol import NO_TAG, ORDER_KINDS, TEE_TAG  # noqa: E402
+from marketplace.chain.protocol import ZERO_ADDRESS as ZERO  # noqa: E402
 from marketplace.simulation.rows import hex32, signed_order_row  # noqa: E402
 from orderbook.models import Order  # noqa: E402
 
-ZERO = "0x" + "00" * 20
 BATCH = 2000
 
 
 def _raw_order(kind: str, asset: str, owner: str, number: int, salt: str) -> dict:
     # Prices vary so that the book's sort has work to do; a few orders carry the TEE bit.
     price = str((number * 7919) % 1000)
-    tag = "0x" + "00" * 31 + ("01" if number % 5 == 0 else "00")
+    tag = TEE_TAG if number % 5 == 0 else NO_TAG
     common = {"volume": str(1 + number % 10), "tag": tag, "salt": salt}
     if kind == "apporder":
         return {"app": asset, "appprice": price, "datasetrestrict": ZERO,
@@ -64,7 +65,7 @@ def _rows(kind: str, asset_number: int, domain: dict, now) -> list[Order]:
 def main(orders: int, domain: dict):
     now = timezone.now()
     pending = []
-    for kind in KINDS:
+    for kind in ORDER_KINDS:
         for asset_number in range(assets_per_kind(orders)):
             pending += _rows(kind, asset_number, domain, now)
             if len(pending) >= BATCH:

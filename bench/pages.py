@@ -14,7 +14,7 @@ from bench.chains import deployed_chain, node
 from bench.core import ROOT, Chart, Context, Figure, Goal, Section, repeat
 from bench.databases import fresh_database
 from bench.processes import daphne, manage, peak_rss_mb, product_env
-from marketplace.chain.orders import domain_read
+from marketplace.chain.reader import Reader
 from marketplace.chain.rpc import RpcClient
 
 TITLE = "Web pages on a big market"
@@ -82,7 +82,7 @@ def run(ctx: Context) -> Section:
         node(chain) as anvil,
         fresh_database(ctx=ctx, backend="postgres", name="pages") as url,
     ):
-        domain = domain_read(w3_or_rpc=RpcClient(anvil.url), hub=hub)
+        domain = Reader(RpcClient(anvil.url), hub).domain()
         ctx.log(f"filling the market: {orders:,} open orders, {deals:,} deals")
         stored = _fill(url=url, orders=orders, deals=deals, domain=domain, hub=hub)
         ctx.log(f"stored: {stored}")

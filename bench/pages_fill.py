@@ -23,6 +23,8 @@ from eth_utils import keccak, to_checksum_address
 from bench import book_fill  # sets Django up
 from bench.book import asset_address, assets_per_kind, owner_key
 from marketplace.chain.ids import taskid_of
+from marketplace.chain.protocol import NO_TAG, TEE_TAG, ZERO_BYTES32
+from marketplace.chain.protocol import ZERO_ADDRESS as ZERO
 from marketplace.models import (
     Account,
     App,
@@ -40,7 +42,6 @@ from marketplace.models import (
 )
 from marketplace.simulation.rows import block_row, hex32
 
-ZERO = book_fill.ZERO
 BATCH = 2000
 SPAN = timedelta(days=30)  # the deals spread over the last month
 REGISTRATION_BLOCKS = 10  # the assets are minted in the first blocks, before any deal
@@ -208,7 +209,7 @@ def _deals(chain_id: int, blocks: list[Block], made: dict, deals: int, rng: rand
                 workerpool_price=price,
                 trust=1,
                 category=catid,
-                tag="0x" + "00" * 31 + ("01" if n % 5 == 0 else "00"),
+                tag=TEE_TAG if n % 5 == 0 else NO_TAG,
                 requester=requester,
                 beneficiary=requester,
                 callback=ZERO,
@@ -220,7 +221,7 @@ def _deals(chain_id: int, blocks: list[Block], made: dict, deals: int, rng: rand
                 scheduler_reward_ratio=5,
                 sponsor=requester,
                 app_hash=hex32(f"bench-pages-ao-{n}"),
-                dataset_hash=hex32(f"bench-pages-do-{n}") if dataset else "0x" + "00" * 32,
+                dataset_hash=hex32(f"bench-pages-do-{n}") if dataset else ZERO_BYTES32,
                 workerpool_hash=hex32(f"bench-pages-wo-{n}"),
                 request_hash=hex32(f"bench-pages-ro-{n}"),
                 volume=volume,

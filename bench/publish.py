@@ -14,7 +14,6 @@ import time
 import urllib.request
 
 from eth_account import Account
-from eth_account.messages import encode_typed_data
 from eth_utils import keccak
 
 from bench.chains import chain_head, node
@@ -23,14 +22,20 @@ from bench.databases import backends, fresh_database
 from bench.http_load import Request, send_all
 from bench.processes import daphne, manage_start, peak_rss_mb, product_env, stop
 from bench.signers import signer_key, signers_chain
-from marketplace.chain.orders import domain_read, order_sign, order_typed_data
+from marketplace.chain.orders import (
+    order_sign,
+    order_typed_data,
+    signable_hash,
+    typed_data_signable,
+)
+from marketplace.chain.protocol import NO_TAG
+from marketplace.chain.protocol import ZERO_ADDRESS as ZERO
+from marketplace.chain.reader import Reader
 from marketplace.chain.rpc import RpcClient
 
 TITLE = "Order publication"
 SIGNERS = {False: 200, True: 1000}
 CONNECTIONS = 8
-ZERO = "0x" + "00" * 20
-NO_TAG = "0x" + "00" * 32
 RATE = Goal(">= 300 publications/s", at_least=300)
 
 
@@ -62,11 +67,10 @@ def _get(url: str) -> dict:
 def _authorization(*, base_url: str, chain_id: int, signer: dict) -> str:
     """The header of one publication: the signer's challenge, signed."""
     typed = _get(f"{base_url}/challenge?chainId={chain_id}&address={signer['address']}")["data"]
-    message = {**typed, "domain": {**typed["domain"], "chainId": int(typed["domain"]["chainId"])}}
-    signable = encode_typed_data(full_message=message)
-    digest = keccak(b"\x19" + signable.version + signable.header + signable.body)
+    signable = typed_data_signable(typed=typed)
     signed = Account.sign_message(signable, signer_key(signer["index"]))
-    return f"0x{digest.hex()}_0x{bytes(signed.signature).hex()}_{signer['address']}"
+    digest = signable_hash(signable=signable)
+    return f"{digest}_0x{bytes(signed.signature).hex()}_{signer['address']}"
 
 
 def _publication(*, base_url, chain_id, signer, order) -> Request:
@@ -113,7 +117,7 @@ def _backend(ctx: Context, *, backend: str, chain, anvil) -> list[Figure]:
     deployment = chain.deployment
     chain_id = deployment["chain_id"]
     signers = chain.info["signers"]
-    domain = domain_read(w3_or_rpc=RpcClient(anvil.url), hub=deployment["hub"])
+    domain = Reader(RpcClient(anvil.url), deployment["hub"]).domain()
     orders = _Orders(signers=signers, domain=domain, app=signers[0]["asset"], backend=backend)
     bare = Figure(f"eth_account recover, same signatures ({backend} run)", "recoveries/s")
     published = Figure(f"publications via POST ({backend})", "publications/s", baseline=bare,
@@ -140,7 +144,7 @@ def _backend(ctx: Context, *, backend: str, chain, anvil) -> list[Figure]:
                 def baseline(number):
                     batches[number] = orders.signed(number)
                     signables = [
-                        (encode_typed_data(full_message=order_typed_data(
+                        (typed_data_signable(typed=order_typed_data(
                             kind=s["kind"], order=o, domain=domain)), o["sign"])
                         for s, o in zip(signers, batches[number], strict=True)
                     ]  # fmt: skip

@@ -6,13 +6,14 @@ import subprocess
 import sys
 import urllib.request
 
-from bench.book import KINDS, PER_ASSET, asset_address, assets_per_kind
+from bench.book import PER_ASSET, asset_address, assets_per_kind
 from bench.chains import deployed_chain, node
 from bench.core import ROOT, Chart, Context, Figure, Goal, Section, repeat
 from bench.databases import fresh_database
 from bench.processes import daphne, peak_rss_mb, product_env
 from bench.wrk import paths_script, wrk_run
-from marketplace.chain.orders import domain_read
+from marketplace.chain.protocol import ORDER_KINDS
+from marketplace.chain.reader import Reader
 from marketplace.chain.rpc import RpcClient
 
 TITLE = "Orderbook reads under load"
@@ -52,7 +53,7 @@ def run(ctx: Context) -> Section:
         node(chain) as anvil,
         fresh_database(ctx=ctx, backend="postgres", name="reads") as url,
     ):
-        domain = domain_read(w3_or_rpc=RpcClient(anvil.url), hub=chain.deployment["hub"])
+        domain = Reader(RpcClient(anvil.url), chain.deployment["hub"]).domain()
         ctx.log(f"filling the book with {orders:,} open orders")
         stored = _fill(url=url, orders=orders, domain=domain)
         env = product_env(database_url=url, node=anvil, deployment=chain.deployment)
@@ -87,7 +88,7 @@ def run(ctx: Context) -> Section:
         title=TITLE,
         method=(
             f"PostgreSQL database poco_bench_reads with {stored:,} open orders "
-            f"({', '.join(KINDS)} alike; {PER_ASSET} per asset, as the per-signer limit "
+            f"({', '.join(ORDER_KINDS)} alike; {PER_ASSET} per asset, as the per-signer limit "
             "allows), inserted in bulk as publication writes them (order_parse, "
             "order_columns, EIP-712 hash, real signature). One daphne process (DEBUG off); "
             f"wrk, 1 thread, {CONNECTIONS} connections, {seconds} s per run, going round "

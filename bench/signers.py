@@ -1,6 +1,6 @@
 """Many publishers for the publication benchmark, each with what its orders need on chain.
 
-Signer i publishes orders of kind KINDS[i % 4]: app, dataset and workerpool signers own one
+Signer i publishes orders of kind ORDER_KINDS[i % 4]: app, dataset and workerpool signers own one
 asset each (registered by the funder on their behalf, as `createApp(owner, …)` allows); request
 signers need none. Prices are 0, so no stake is needed, and request orders ask for the
 standing app order that signer 0 publishes once. Keys are derived from an index: development
@@ -14,9 +14,9 @@ from eth_utils import keccak
 
 from bench.chains import CachedChain, cached_chain, deployed_chain
 from bench.core import Context
+from marketplace.chain.protocol import ORDER_KINDS
 from marketplace.simulation.actors import Chain
 
-KINDS = ("apporder", "datasetorder", "workerpoolorder", "requestorder")
 ASSETS = {
     "apporder": ("app_registry", "predictApp", "createApp"),
     "datasetorder": ("dataset_registry", "predictDataset", "createDataset"),
@@ -58,7 +58,7 @@ def signers_chain(*, ctx: Context, count: int) -> CachedChain:
         funder = base.deployment["owner"]
         signers = []
         for index in range(count):
-            kind = KINDS[index % len(KINDS)]
+            kind = ORDER_KINDS[index % len(ORDER_KINDS)]
             owner = signer_address(index)
             asset = None
             if kind in ASSETS:

@@ -34,11 +34,12 @@ from dappstore.forms import CatalogForm  # noqa: E402
 from dappstore.models import Entry, Tag, Version  # noqa: E402
 from dappstore.services import RESERVED_SLUGS, entry_text_refresh, stats_recompute  # noqa: E402
 from dappstore.views import PAGE  # noqa: E402
+from marketplace.chain.protocol import NO_TAG, TEE_TAG  # noqa: E402
+from marketplace.chain.protocol import ZERO_ADDRESS as ZERO  # noqa: E402
 from marketplace.models import App, Block, Dataset  # noqa: E402
 from marketplace.simulation.rows import block_row, hex32, signed_order_row  # noqa: E402
 from orderbook.models import Order  # noqa: E402
 
-ZERO = "0x" + "00" * 20
 BATCH = 1000
 OWNERS = 1500  # developers; each has a handful of entries, well under the 50 orders limit
 ASSETS_PER_BLOCK = 8
@@ -181,7 +182,7 @@ def _blocks(chain_id: int, count: int, now) -> list[Block]:
 
 
 def _order(*, kind, asset, key, number, price, tee, domain, now) -> Order:
-    tag = "0x" + "00" * 31 + ("01" if tee else "00")
+    tag = TEE_TAG if tee else NO_TAG
     salt = hex32(f"bench-store-salt-{kind}-{number}")
     common = {"volume": str(1 + number % 20), "tag": tag, "salt": salt}
     restrict = {"workerpoolrestrict": ZERO, "requesterrestrict": ZERO}

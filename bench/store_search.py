@@ -15,7 +15,7 @@ from bench.chains import deployed_chain, node
 from bench.core import ROOT, Chart, Context, Figure, Goal, Section, repeat
 from bench.databases import fresh_database
 from bench.processes import daphne, product_env
-from marketplace.chain.orders import domain_read
+from marketplace.chain.reader import Reader
 from marketplace.chain.rpc import RpcClient
 
 TITLE = "Store catalog search"
@@ -127,7 +127,7 @@ def run(ctx: Context) -> Section:
         node(chain) as anvil,
         fresh_database(ctx=ctx, backend="postgres", name="store") as url,
     ):
-        domain = domain_read(w3_or_rpc=RpcClient(anvil.url), hub=chain.deployment["hub"])
+        domain = Reader(RpcClient(anvil.url), chain.deployment["hub"]).domain()
         ctx.log(f"filling the store with {ENTRIES:,} entries")
         filled = json.loads(
             _store(

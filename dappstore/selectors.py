@@ -17,8 +17,7 @@ from django.db.models import Count, F, Min, QuerySet
 from django.db.models.expressions import OrderBy, RawSQL
 
 from dappstore.models import Entry, Version
-from marketplace.chain.abi_codec import functions
-from marketplace.chain.artifacts import abi
+from marketplace.chain.protocol import APP_REGISTRY, DATASET_REGISTRY
 from marketplace.chain.reader import Call
 from marketplace.models import Deal
 from orderbook import facts
@@ -132,8 +131,8 @@ def entry_of_asset(*, chain_id: int, address: str) -> Entry | None:
 
 
 _PREDICT = {
-    Entry.APP: functions(abi("AppRegistry"))["predictApp"],
-    Entry.DATASET: functions(abi("DatasetRegistry"))["predictDataset"],
+    Entry.APP: APP_REGISTRY["predictApp"],
+    Entry.DATASET: DATASET_REGISTRY["predictDataset"],
 }
 
 

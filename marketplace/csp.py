@@ -3,25 +3,21 @@
 Pages carry no inline script, style or event handler (the wallet code is in static/js, htmx
 adds no <style>: see templates/base.html), so an injected tag cannot run or load anything from
 elsewhere, and store descriptions cannot pull images from other sites (a tracking beacon). The
-Swagger UI pages of the API docs load their bundle from its CDN: only they may. A response
-that sets its own policy (the store's logos) keeps it.
+API docs' Swagger UI is served by the site too (drf-spectacular-sidecar). A response that sets
+its own policy (the store's logos) keeps it.
 """
 
 from django.core.exceptions import DisallowedHost
 
-DOCS_PATHS = ("/docs", "/api/docs/")
-DOCS_CDN = "https://cdn.jsdelivr.net"
 
-
-def policy(*, websocket: str, docs: bool) -> str:
-    extra = f" {DOCS_CDN}" if docs else ""
+def policy(*, websocket: str) -> str:
     websocket = f" {websocket}" if websocket else ""
     return "; ".join(
         [
             "default-src 'self'",
-            f"script-src 'self'{extra}",
-            f"style-src 'self'{extra}",
-            f"img-src 'self' data:{extra}",
+            "script-src 'self'",
+            "style-src 'self'",
+            "img-src 'self' data:",
             # Live updates: the same host's websockets ('self' covers them only in CSP 3).
             f"connect-src 'self'{websocket}",
             "object-src 'none'",
@@ -39,9 +35,7 @@ class ContentSecurityPolicyMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         if "Content-Security-Policy" not in response:
-            response["Content-Security-Policy"] = policy(
-                websocket=_websocket_origin(request), docs=request.path in DOCS_PATHS
-            )
+            response["Content-Security-Policy"] = policy(websocket=_websocket_origin(request))
         return response
 
 

@@ -13,10 +13,10 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.utils import timezone
-from eth_account.messages import encode_typed_data
 from eth_keys import keys
-from eth_utils import keccak, to_checksum_address
+from eth_utils import to_checksum_address
 
+from marketplace.chain.orders import signable_hash, typed_data_signable
 from marketplace.refusal import Refusal
 from orderbook.models import Challenge
 from orderbook.services import Refused
@@ -51,16 +51,6 @@ def challenge_typed_data(*, chain_id: int, value: str) -> dict:
     }
 
 
-def _typed_data_hash(typed: dict) -> str:
-    signable = encode_typed_data(
-        full_message={
-            **typed,
-            "domain": {**typed["domain"], "chainId": int(typed["domain"]["chainId"])},
-        }
-    )
-    return "0x" + keccak(b"\x19" + signable.version + signable.header + signable.body).hex()
-
-
 def challenge_create(*, chain_id: int, address: str) -> dict:
     """A new challenge for this address on this chain, as typed data to sign."""
     value = PREFIX + secrets.token_urlsafe(24)
@@ -69,7 +59,7 @@ def challenge_create(*, chain_id: int, address: str) -> dict:
         chain_id=chain_id,
         address=to_checksum_address(address),
         value=value,
-        hash=_typed_data_hash(typed),
+        hash=signable_hash(signable=typed_data_signable(typed=typed)),
     )
     return typed
 

@@ -7,11 +7,12 @@ never loads more than its own rows.
 from django.db.models import Q, QuerySet
 
 from marketplace.chain.parse import InputInvalid
+from marketplace.chain.protocol import ORDER_KINDS, ZERO_ADDRESS
 from marketplace.models import Category, Deal
 from marketplace.refusal import Refusal
 from marketplace.selectors.status import index_staleness
 from orderbook.api.query import Query
-from orderbook.models import KINDS, Order
+from orderbook.models import Order
 from orderbook.selectors import book_sorted, open_orders, restrict_filter, tag_filter
 from orderbook.serialize import ORDER_JSON_FIELDS, deal_json, order_json, timestamp_json
 
@@ -34,7 +35,7 @@ def _page(qs: QuerySet, query: Query, key: str, serialize) -> dict:
 def metrics(*, chain_id: int) -> dict:
     """The reference's fields, plus how current the index is (headBlock, lag, age, stale)."""
     status = index_staleness(chain_id=chain_id)
-    counts = {f"{kind}s": open_orders(chain_id=chain_id, kind=kind).count() for kind in KINDS}
+    counts = {f"{kind}s": open_orders(chain_id=chain_id, kind=kind).count() for kind in ORDER_KINDS}
     last = status.last_block or 0
     # Every stored block has passed the reorg checks: the checkpoint is the cursor itself.
     return {
@@ -217,6 +218,3 @@ def _request_filters(query: Query, qs: QuerySet) -> QuerySet:
     if query.boolean("isWorkerpoolStrict"):
         return qs.filter(workerpool=workerpool)
     return qs.filter(Q(workerpool=ZERO_ADDRESS) | Q(workerpool=workerpool))
-
-
-ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"

@@ -8,10 +8,10 @@ import secrets
 
 from marketplace.chain.orders import order_typed_data
 from marketplace.chain.parse import InputInvalid
+from marketplace.chain.protocol import ZERO_ADDRESS
 from orderbook import facts
 from orderbook.parsing import order_parse
 from orderbook.quote import Quote
-from orderbook.selectors import ZERO
 
 PLACEHOLDER_SIGN = "0x" + "00" * 65
 
@@ -60,7 +60,7 @@ def sell_order_draft(
     else:
         raise InputInvalid(f"{kind} is not an order kind that sells something")
     for field in allowed:
-        order[field] = restrictions.get(field) or ZERO
+        order[field] = restrictions.get(field) or ZERO_ADDRESS
     order["salt"] = _salt()
     return _checked(kind, order)
 
@@ -71,9 +71,9 @@ def request_order_draft(*, quote: Quote, requester: str, params: str) -> dict:
     order = {
         "app": quote.apporder.app,
         "appmaxprice": quote.apporder.price,
-        "dataset": dataset.dataset if dataset else ZERO,
+        "dataset": dataset.dataset if dataset else ZERO_ADDRESS,
         "datasetmaxprice": dataset.price if dataset else 0,
-        "workerpool": ZERO,
+        "workerpool": ZERO_ADDRESS,
         "workerpoolmaxprice": quote.workerpoolorder.price,
         "requester": requester,
         "volume": quote.volume,
@@ -81,7 +81,7 @@ def request_order_draft(*, quote: Quote, requester: str, params: str) -> dict:
         "category": quote.workerpoolorder.category,
         "trust": quote.trust,
         "beneficiary": requester,
-        "callback": ZERO,
+        "callback": ZERO_ADDRESS,
         "params": params,
         "salt": _salt(),
     }

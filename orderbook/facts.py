@@ -5,14 +5,18 @@ ago and has caught up with it), from the node otherwise; consumed volumes always
 node, one batched round trip for a whole set of orders.
 """
 
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import cache
 
 from django.conf import settings
 from django.utils import timezone
+from eth_account.messages import SignableMessage
 
-from marketplace.chain.reader import REGISTRY, Call, Reader, asset_calls
+from marketplace.chain.orders import signable_hash, signer_of
+from marketplace.chain.protocol import APP_REGISTRY
+from marketplace.chain.reader import Call, Reader, asset_calls
 from marketplace.chain.rpc import RpcClient
 from marketplace.models import Account, App, Dataset, IndexerCursor, Workerpool
 
@@ -21,7 +25,6 @@ ASSET_MODELS: dict[str, type[App] | type[Dataset] | type[Workerpool]] = {
     "dataset": Dataset,
     "workerpool": Workerpool,
 }
-ASSET_OF_KIND = {"apporder": "app", "datasetorder": "dataset", "workerpoolorder": "workerpool"}
 
 
 @cache
@@ -96,7 +99,8 @@ def assets_owner(*, chain: int, kind: str, addresses: list[str]) -> dict[str, As
 def _assets_owner_on_chain(*, kind: str, addresses: list[str]) -> dict[str, AssetFacts]:
     reader = chain_reader()
     registry = registries()[kind]
-    known = reader.many([Call(registry, REGISTRY["isRegistered"], (a,)) for a in addresses])
+    # The three registries share the app registry's isRegistered.
+    known = reader.many([Call(registry, APP_REGISTRY["isRegistered"], (a,)) for a in addresses])
     registered = [a for a, ok in zip(addresses, known, strict=True) if ok]
     owners = reader.many([asset_calls(kind, a)[0] for a in registered])
     facts = {a: AssetFacts(False, None) for a in addresses}
@@ -127,9 +131,14 @@ def consumed(*, hashes: list[str], block="latest") -> dict[str, int]:
     return dict(zip(hashes, values, strict=True))
 
 
-def contract_signature_valid(*, signer: str, digest: str, sign: str) -> bool:
-    """ERC-1271 signers: the hub's verifySignature decides (only asked when ECDSA fails)."""
+def signature_valid(*, signer: str, signable: SignableMessage, sign: bytes) -> bool:
+    """Whether `signer` signed `signable`: an ECDSA signature checked here, else an ERC-1271
+    contract wallet's (a Safe), which the hub's verifySignature asks the wallet about."""
+    with suppress(ValueError):  # no ECDSA signature may still be a contract wallet's
+        if signer_of(signable=signable, sign=sign) == signer:
+            return True
     reader = chain_reader()
     if reader.rpc.call("eth_getCode", [signer, "latest"]) in ("0x", "0x0"):
         return False
-    return reader.one("verifySignature", signer, bytes.fromhex(digest[2:]), bytes.fromhex(sign[2:]))
+    digest = bytes.fromhex(signable_hash(signable=signable)[2:])
+    return reader.one("verifySignature", signer, digest, sign)

@@ -11,39 +11,21 @@ import logging
 from django.db.models import Q
 from django.utils.timezone import now
 
-from marketplace.chain.abi_codec import functions
-from marketplace.chain.artifacts import abi
 from marketplace.chain.orders import order_hash, order_signer
 from marketplace.chain.parse import InputInvalid
+from marketplace.chain.protocol import ASSET_OF_KIND, HUB, MANAGE_FUNCTION, ORDER_NAMES
 from marketplace.indexer.hooks import BatchContext
 from marketplace.live.events import live_event_add
-from marketplace.models import Account, App, Dataset, Deal, RawEvent, Workerpool
+from marketplace.models import Account, Deal, RawEvent
+from orderbook.facts import ASSET_MODELS
 from orderbook.models import Order
 from orderbook.parsing import order_parse
 from orderbook.serialize import deal_json
-from orderbook.services import (
-    ASSET_KIND,
-    live_order_event,
-    order_columns,
-    requests_recheck,
-    stake_needed,
-)
+from orderbook.services import live_order_event, order_columns, requests_recheck, stake_needed
 
 log = logging.getLogger(__name__)
-HUB = functions(abi("IexecInterfaceToken"))
-KIND_OF_EVENT = {
-    "App": "apporder",
-    "Dataset": "datasetorder",
-    "Workerpool": "workerpoolorder",
-    "Request": "requestorder",
-}
-ASSET_MODELS: dict[str, type[App] | type[Dataset] | type[Workerpool]] = {
-    "app": App,
-    "dataset": Dataset,
-    "workerpool": Workerpool,
-}
-MANAGE = {f"manage{name}Order": kind for name, kind in KIND_OF_EVENT.items()}
-MANAGE_BY_SELECTOR = {HUB[name].selector: (name, kind) for name, kind in MANAGE.items()}
+KIND_OF_EVENT = {name: kind for kind, name in ORDER_NAMES.items()}
+MANAGE_BY_SELECTOR = {HUB[name].selector: (name, kind) for kind, name in MANAGE_FUNCTION.items()}
 
 
 def _event_kind(name: str, prefix: str) -> str | None:
@@ -205,8 +187,8 @@ def _status(order: Order, used: int, owners: dict, stakes: dict, closed: set) ->
     remaining = order.volume - used
     if remaining <= 0:
         return (Order.CANCELED if order.order_hash in closed else Order.FILLED), ""
-    if order.kind in ASSET_KIND:
-        asset = getattr(order, ASSET_KIND[order.kind])
+    if order.kind in ASSET_OF_KIND:
+        asset = getattr(order, ASSET_OF_KIND[order.kind])
         owner = owners.get(asset)
         if owner is not None and owner != order.signer:
             return Order.DEAD, f"owner changed: {asset} now belongs to {owner}"
@@ -283,7 +265,7 @@ def _enter(ctx: BatchContext, event):
                 order_signer(kind=kind, order=order, domain=ctx.reader.domain(), sign=order["sign"])
                 == signer
             )
-        except Exception:
+        except ValueError:
             valid = False
         if not valid:
             log.info("broadcast %s %s has no valid signature of %s: left out", kind, digest, signer)
@@ -308,7 +290,7 @@ def _enter(ctx: BatchContext, event):
 def _signer_of(ctx: BatchContext, kind: str, order: dict) -> str:
     if kind == "requestorder":
         return order["requester"]
-    asset = ASSET_KIND[kind]
+    asset = ASSET_OF_KIND[kind]
     owner = (
         ASSET_MODELS[asset]
         .objects.filter(chain_id=ctx.chain_id, address=order[asset])

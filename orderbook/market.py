@@ -9,10 +9,10 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet, Sum
 
+from marketplace.chain.protocol import tag_hex, tag_value
 from marketplace.models import Deal, WorkerpoolProfile
 from orderbook.selectors import open_orders, tag_filter
 
-TAG_BITS = {"tee": 0, "scone": 1, "gramine": 2, "tdx": 3, "gpu": 8}
 BOOK_ROWS = 20
 DEPTH_LEVELS = 30
 PRICE_DEALS = 200
@@ -31,8 +31,8 @@ class BookFilter:
 
     @property
     def min_tag(self) -> str | None:
-        bits = sum(1 << TAG_BITS[t] for t in self.tags if t in TAG_BITS)
-        return "0x" + bits.to_bytes(32, "big").hex() if bits else None
+        bits = tag_value(self.tags)
+        return tag_hex(bits) if bits else None
 
     @property
     def pool_attributes(self) -> dict:

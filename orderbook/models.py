@@ -6,7 +6,7 @@ fields the orderbook filters and sorts by, copied out so that every list is one 
 
 from django.db import models
 
-KINDS = ["apporder", "datasetorder", "workerpoolorder", "requestorder"]
+from marketplace.chain.protocol import ORDER_KINDS
 
 
 class Order(models.Model):
@@ -16,7 +16,7 @@ class Order(models.Model):
     SOURCES = [(s, s) for s in (API, PRESIGNED, BROADCAST)]
 
     chain_id = models.BigIntegerField()
-    kind = models.CharField(max_length=16, choices=[(k, k) for k in KINDS])
+    kind = models.CharField(max_length=16, choices=[(k, k) for k in ORDER_KINDS])
     order_hash = models.CharField(max_length=66)
     signer = models.CharField(max_length=42)
     status = models.CharField(max_length=10, choices=STATUSES, default=OPEN)

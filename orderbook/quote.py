@@ -10,9 +10,10 @@ from dataclasses import dataclass
 
 from django.db.models import Q
 
+from marketplace.chain.protocol import ZERO_ADDRESS, tag_hex
 from marketplace.refusal import Refusal
 from orderbook.models import Order
-from orderbook.selectors import ZERO, open_orders, tag_split
+from orderbook.selectors import open_orders, tag_split
 
 CANDIDATES = 20
 POOL_CANDIDATES = 60
@@ -45,27 +46,27 @@ class Quote:
 
     @property
     def tag(self) -> str:
-        return "0x" + self.tag_bits.to_bytes(32, "big").hex()
+        return tag_hex(self.tag_bits)
 
 
 def _admits(restriction: str, value: str) -> bool:
-    return restriction in (ZERO, value)
+    return restriction in (ZERO_ADDRESS, value)
 
 
 def _restricted(qs, field: str, value: str):
-    return qs.filter(Q(**{field: ZERO}) | Q(**{field: value}))
+    return qs.filter(Q(**{field: ZERO_ADDRESS}) | Q(**{field: value}))
 
 
 def quote_cheapest(
     *,
     chain_id: int,
     app: str,
-    dataset: str = ZERO,
+    dataset: str = ZERO_ADDRESS,
     category: int,
     trust: int,
     tag_bits: int,
     volume: int,
-    requester: str = ZERO,
+    requester: str = ZERO_ADDRESS,
 ) -> Quote:
     app_rows = open_orders(chain_id=chain_id, kind="apporder").filter(app=app, remaining__gt=0)
     app_rows = _restricted(
@@ -75,7 +76,7 @@ def quote_cheapest(
     if not apps:
         raise NoQuote(f"no open order sells app {app}")
     datasets: list[Order | None] = [None]
-    if dataset != ZERO:
+    if dataset != ZERO_ADDRESS:
         rows = open_orders(chain_id=chain_id, kind="datasetorder").filter(
             dataset=dataset, remaining__gt=0
         )

@@ -8,11 +8,11 @@ import logging
 
 from django.db import transaction
 
+from marketplace.chain.protocol import ASSET_OF_KIND
 from marketplace.models import IndexerCursor
 from orderbook import facts
 from orderbook.follow import orders_revalidate
 from orderbook.models import Order
-from orderbook.services import ASSET_KIND
 
 log = logging.getLogger(__name__)
 CHUNK = 200
@@ -37,7 +37,7 @@ def open_orders_revalidate() -> int:
             break
         last = chunk[-1].id
         owners = {}
-        for kind, asset in ASSET_KIND.items():
+        for kind, asset in ASSET_OF_KIND.items():
             addresses = list({getattr(o, asset) for o in chunk if o.kind == kind})
             if addresses:
                 found = facts.assets_owner(chain=chain_id, kind=asset, addresses=addresses)

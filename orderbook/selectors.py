@@ -5,9 +5,9 @@ Every list is one indexed query over open orders; the API and the pages page thr
 
 from django.db.models import F, QuerySet
 
+from marketplace.chain.protocol import ASSET_OF_KIND, ZERO_ADDRESS
 from orderbook.models import Order
 
-ZERO = "0x0000000000000000000000000000000000000000"
 TAG_LOW_BITS = 62
 TAG_MASK = (1 << TAG_LOW_BITS) - 1
 ANY = "any"
@@ -34,10 +34,10 @@ def restrict_filter(qs: QuerySet, *, field: str, value: str | None, strict: bool
     if value == ANY:
         return qs
     if value is None:
-        return qs.filter(**{field: ZERO})
+        return qs.filter(**{field: ZERO_ADDRESS})
     if strict:
         return qs.filter(**{field: value})
-    return qs.filter(**{f"{field}__in": [ZERO, value]})
+    return qs.filter(**{f"{field}__in": [ZERO_ADDRESS, value]})
 
 
 def tag_filter(qs: QuerySet, *, min_tag: str | None = None, max_tag: str | None = None):
@@ -71,7 +71,7 @@ def open_count(*, chain_id: int, kind: str, signer: str) -> int:
 
 def matchable_orders(*, chain_id: int, kind: str, request: dict) -> QuerySet:
     """Open app or dataset orders a request order could be matched with, cheapest first."""
-    asset = "app" if kind == "apporder" else "dataset"
+    asset = ASSET_OF_KIND[kind]
     qs = open_orders(chain_id=chain_id, kind=kind).filter(
         **{asset: request[asset]}, remaining__gt=0
     )
@@ -83,5 +83,5 @@ def matchable_orders(*, chain_id: int, kind: str, request: dict) -> QuerySet:
         ("workerpoolrestrict", request["workerpool"]),
         ("requesterrestrict", request["requester"]),
     ):
-        qs = qs.filter(**{f"{field}__in": [ZERO, value]})
+        qs = qs.filter(**{f"{field}__in": [ZERO_ADDRESS, value]})
     return book_sorted(qs, kind=kind)

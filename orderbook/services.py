@@ -8,39 +8,29 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from marketplace.chain.orders import order_hash, order_signer
+from marketplace.chain.orders import order_hash, order_signable
 from marketplace.chain.parse import InputInvalid, address_parse, bytes32_parse
+from marketplace.chain.protocol import (
+    ASSET_OF_KIND,
+    RESOURCE_OF_KIND,
+    TEE_MASK,
+    TEE_TAG,
+    ZERO_ADDRESS,
+)
 from marketplace.live.events import live_event_add
 from marketplace.refusal import Refusal
 from orderbook import facts
 from orderbook.models import Order
 from orderbook.parsing import order_parse
-from orderbook.selectors import (
-    ZERO,
-    matchable_orders,
-    open_count,
-    open_orders,
-    tag_filter,
-    tag_split,
-)
+from orderbook.selectors import matchable_orders, open_count, open_orders, tag_filter, tag_split
 from orderbook.serialize import order_json
 
-ASSET_KIND = {"apporder": "app", "datasetorder": "dataset", "workerpoolorder": "workerpool"}
 PRICE = {
     "apporder": "appprice",
     "datasetorder": "datasetprice",
     "workerpoolorder": "workerpoolprice",
     "requestorder": "workerpoolmaxprice",
 }
-# The field that names what an order is about, for unpublish_last / unpublish_all.
-RESOURCE = {
-    "apporder": "app",
-    "datasetorder": "dataset",
-    "workerpoolorder": "workerpool",
-    "requestorder": "requester",
-}
-TEE_BIT = 1
-TEE_TAG = "0x" + "00" * 31 + "01"
 WORKERPOOL_LOCK_PERCENT = 30
 BULK_VOLUME = 2**53 - 2
 
@@ -51,26 +41,15 @@ class Refused(Refusal):
     status = 403
 
 
-def _signature_valid(*, kind: str, order: dict, digest: str, signer: str) -> bool:
-    try:
-        if (
-            order_signer(kind=kind, order=order, domain=facts.chain_domain(), sign=order["sign"])
-            == signer
-        ):
-            return True
-    except Exception:
-        pass
-    return facts.contract_signature_valid(signer=signer, digest=digest, sign=order["sign"])
-
-
 def _owner_check(*, chain_id: int, kind: str, order: dict, authorized: str) -> str:
     if kind == "requestorder":
         signer = order["requester"]
     else:
-        asset = order[ASSET_KIND[kind]]
-        owned = facts.assets_owner(chain=chain_id, kind=ASSET_KIND[kind], addresses=[asset])[asset]
+        asset_kind = ASSET_OF_KIND[kind]
+        asset = order[asset_kind]
+        owned = facts.assets_owner(chain=chain_id, kind=asset_kind, addresses=[asset])[asset]
         if not owned.registered:
-            raise Refused(f"{ASSET_KIND[kind]} {asset} is not registered: Resource not deployed")
+            raise Refused(f"{asset_kind} {asset} is not registered: Resource not deployed")
         signer = owned.owner
     if signer != authorized:
         raise Refused(f"only order signer {signer} can publish an order")
@@ -78,12 +57,12 @@ def _owner_check(*, chain_id: int, kind: str, order: dict, authorized: str) -> s
 
 
 def _best_matchable(*, chain_id: int, kind: str, request: dict, maxprice: int):
-    asset = ASSET_KIND[kind]
+    asset = ASSET_OF_KIND[kind]
     address = request[asset]
     candidates = matchable_orders(chain_id=chain_id, kind=kind, request=request)
     if not candidates.exists():
         raise Refused(f"No {kind} published for {asset} {address}")
-    if tag_split(request["tag"])[0] & TEE_BIT:
+    if tag_split(request["tag"])[0] & TEE_MASK:
         candidates = tag_filter(candidates, min_tag=TEE_TAG)
     best = candidates.first()
     if best is None:
@@ -100,7 +79,7 @@ def request_matchability(*, chain_id: int, request: dict):
     _best_matchable(
         chain_id=chain_id, kind="apporder", request=request, maxprice=request["appmaxprice"]
     )
-    if request["dataset"] != ZERO:
+    if request["dataset"] != ZERO_ADDRESS:
         _best_matchable(
             chain_id=chain_id,
             kind="datasetorder",
@@ -206,7 +185,10 @@ def order_publish(*, chain_id: int, kind: str, data, authorized: str) -> Order:
     if existing and existing.status != Order.DEAD:
         raise Refused("order already published")
     signer = _owner_check(chain_id=chain_id, kind=kind, order=order, authorized=authorized)
-    if not _signature_valid(kind=kind, order=order, digest=digest, signer=signer):
+    signable = order_signable(kind=kind, order=order, domain=facts.chain_domain())
+    if not facts.signature_valid(
+        signer=signer, signable=signable, sign=bytes.fromhex(order["sign"][2:])
+    ):
         raise Refused("invalid sign")
     limit = settings.ORDERBOOK_MAX_OPEN_PER_SIGNER
     if open_count(chain_id=chain_id, kind=kind, signer=signer) >= limit:
@@ -218,16 +200,7 @@ def order_publish(*, chain_id: int, kind: str, data, authorized: str) -> Order:
         raise Refused("order already consumed")
     _stake_check(chain_id=chain_id, kind=kind, order=order, signer=signer, remaining=remaining)
     if kind == "requestorder":
-        _best_matchable(
-            chain_id=chain_id, kind="apporder", request=order, maxprice=order["appmaxprice"]
-        )
-        if order["dataset"] != ZERO:
-            _best_matchable(
-                chain_id=chain_id,
-                kind="datasetorder",
-                request=order,
-                maxprice=order["datasetmaxprice"],
-            )
+        request_matchability(chain_id=chain_id, request=order)
     fields = {
         **order_columns(kind=kind, order=order),
         "signer": signer,
@@ -270,7 +243,7 @@ def order_unpublish(*, chain_id: int, kind: str, data, authorized: str) -> list[
             raise Refused(f"only order signer {order.signer} can unpublish an order")
         orders = [order]
     elif target in ("unpublish_last", "unpublish_all"):
-        field = RESOURCE[kind]
+        field = RESOURCE_OF_KIND[kind]
         if data.get(field) is None:
             raise InputInvalid(f"{field} is a required field")
         value = address_parse(field, data[field])

@@ -4,8 +4,14 @@
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from marketplace.chain.protocol import ORDER_KINDS
 from orderbook.api import views
-from orderbook.models import KINDS
+
+MARKET_SCHEMA = {
+    "TITLE": "PoCo Market market API",
+    "DESCRIPTION": "A drop-in for iExec's market API: the four orderbooks, their publication "
+    "(EIP-712 orders, challenge authorization), deals, categories and prices. Amounts are nRLC.",
+}
 
 # The parser's rule (marketplace.chain.parse): `0x` optional, any case.
 BYTES32 = r"(?:0[xX])?[0-9a-fA-F]{64}"
@@ -19,10 +25,14 @@ urlpatterns = [
     path("deals", views.DealsView.as_view()),
     re_path(rf"^deals/(?P<dealid>{BYTES32})$", views.DealView.as_view()),
     path("ohlc", views.OhlcView.as_view()),
-    path("docs/schema", SpectacularAPIView.as_view(urlconf="orderbook.urls"), name="market-schema"),
+    path(
+        "docs/schema",
+        SpectacularAPIView.as_view(urlconf="orderbook.urls", custom_settings=MARKET_SCHEMA),
+        name="market-schema",
+    ),
     path("docs", SpectacularSwaggerSplitView.as_view(url_name="market-schema"), name="market-docs"),
 ]
-for kind in KINDS:
+for kind in ORDER_KINDS:
     book, lookup = views.orders_views(kind)
     urlpatterns += [
         path(f"{kind}s", book.as_view()),

@@ -7,6 +7,7 @@ import pytest
 from django.core.management import call_command
 from eth_utils import to_checksum_address
 
+from marketplace.chain.protocol import ZERO_ADDRESS as ZERO
 from marketplace.models import (
     Account,
     App,
@@ -25,7 +26,6 @@ pytestmark = pytest.mark.django_db
 
 CHAIN = 134
 OTHER_CHAIN = 65535
-ZERO = "0x" + "00" * 20
 NRLC = 10**9
 # Above 2^53: a JSON number would come back rounded in JavaScript.
 BIG_STAKE = 87_000_000 * NRLC

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from marketplace.simulation.actors import NO_TAG
+from marketplace.chain.protocol import NO_TAG
 from orderbook.models import Order
 from orderbook.tasks import revalidate_open_orders
 from tests.market_client import MarketClient

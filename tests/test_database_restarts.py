@@ -10,7 +10,7 @@ import pytest
 import requests
 from django.db import connection
 
-from marketplace.simulation.actors import NO_TAG
+from marketplace.chain.protocol import NO_TAG
 from marketplace.simulation.gateway import typed_data_sign
 from marketplace.simulation.market import Market
 from tests.processes import ROOT, command_env, serve

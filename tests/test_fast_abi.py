@@ -7,6 +7,7 @@ from eth_abi import decode, encode
 
 from marketplace.chain.abi_codec import abi_type, functions, to_python
 from marketplace.chain.artifacts import abi
+from marketplace.chain.protocol import HUB
 
 CONTRACTS = ("IexecInterfaceToken", "AppRegistry", "App", "Dataset", "Workerpool")
 
@@ -53,6 +54,5 @@ def test_fast_decoder_matches_eth_abi(function):
 
 
 def test_views_the_indexer_reads_take_the_fast_path():
-    hub = functions(abi("IexecInterfaceToken"))
     for name in ("viewDeal", "viewTask", "viewContribution", "viewAccount", "viewScore"):
-        assert hub[name]._fast_decode is not None, name
+        assert HUB[name]._fast_decode is not None, name

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
 
-from marketplace.simulation.actors import NO_TAG
+from marketplace.chain.protocol import NO_TAG
 from marketplace.simulation.gateway import typed_data_sign
 from tests.processes import command_env, serve
 

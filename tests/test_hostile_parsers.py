@@ -8,18 +8,18 @@ from functools import partial
 import pytest
 from eth_account import Account
 from eth_account.messages import encode_typed_data
-from eth_utils import keccak, to_checksum_address
+from eth_utils import to_checksum_address
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from marketplace.chain.orders import (
     FIELDS,
-    KINDS,
     order_as_tuple,
     order_hash,
     order_sign,
     order_signer,
     order_typed_data,
+    signable_hash,
 )
 from marketplace.chain.parse import (
     MAX_RLC,
@@ -32,6 +32,7 @@ from marketplace.chain.parse import (
     tag_parse,
     uint_parse,
 )
+from marketplace.chain.protocol import ORDER_KINDS
 from marketplace.models import Task
 from marketplace.selectors.deals import task_results
 from orderbook.parsing import order_parse
@@ -76,7 +77,7 @@ def _near(type_: str):
 
 @st.composite
 def orders(draw, *, valid: bool):
-    kind = draw(st.sampled_from(KINDS))
+    kind = draw(st.sampled_from(ORDER_KINDS))
     values = VALID if valid else {t: _near(t) for t in VALID}
     order = {field: draw(values[type_]) for field, type_ in FIELDS[kind]}
     if not valid:
@@ -94,11 +95,11 @@ def _reference_hash(kind: str, order: dict) -> str:
     signable = encode_typed_data(
         full_message=order_typed_data(kind=kind, order=order, domain=DOMAIN)
     )
-    return "0x" + keccak(b"\x19" + signable.version + signable.header + signable.body).hex()
+    return signable_hash(signable=signable)
 
 
 @settings(max_examples=400, deadline=None)
-@given(kind=st.sampled_from(KINDS), data=JSON)
+@given(kind=st.sampled_from(ORDER_KINDS), data=JSON)
 def test_anything_at_all_is_refused_with_order_invalid(kind, data):
     with pytest.raises(InputInvalid):
         order_parse(kind=kind, data=data if not isinstance(data, dict) else {**data, "sign": 1})

@@ -14,8 +14,8 @@ import requests
 from django.db import connection
 from django.test import override_settings
 
+from marketplace.chain.protocol import CLOSE, NO_TAG
 from marketplace.models import IndexerCursor
-from marketplace.simulation.actors import CLOSE, NO_TAG
 from marketplace.simulation.market import Market
 from orderbook.services import order_publish
 from tests.chain import devnet_start

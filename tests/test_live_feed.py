@@ -11,7 +11,7 @@ from channels.testing import WebsocketCommunicator
 from websockets.sync.client import connect
 
 from marketplace.asgi import application
-from marketplace.simulation.actors import NO_TAG
+from marketplace.chain.protocol import NO_TAG
 from tests.market_client import MarketClient
 from tests.processes import command_env, manage, serve
 

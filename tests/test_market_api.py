@@ -3,7 +3,7 @@
 import pytest
 
 from marketplace.chain.orders import order_hash
-from marketplace.simulation.actors import NO_TAG, TEE_TAG
+from marketplace.chain.protocol import NO_TAG, TEE_TAG, tag_hex, tag_value
 from orderbook.models import Order
 from tests.market_client import MarketClient
 
@@ -289,6 +289,21 @@ def test_workerpool_order_stake_rule_and_filters(api, market):
     assert api.get("/workerpoolorders", workerpoolOwner=scheduler.address).json()["count"] == 1
     assert api.get("/workerpoolorders", minTag=TEE_TAG).json()["count"] == 0
     assert api.get("/workerpoolorders", maxTag=NO_TAG).json()["count"] == 1
+
+
+def test_the_market_page_offers_and_filters_by_tdx(api, market, client):
+    pool = market.pools["alpha"]
+    tdx = tag_hex(tag_value(["tee", "tdx"]))
+    for price, tag in ((50, tdx), (51, TEE_TAG)):
+        order = pool.scheduler.workerpool_order(
+            workerpool=pool.address, price=price, volume=1, tag=tag, category=2, trust=1,
+            salt=_salt(price),
+        )  # fmt: skip
+        assert api.publish("workerpoolorder", order, pool.scheduler.key).status_code == 200
+    page = client.get("/", {"category": 2, "tags": "tdx"})
+    assert page.status_code == 200
+    assert '<input type="checkbox" name="tags" value="tdx"' in page.content.decode()
+    assert [ask.price for ask in page.context["asks"]] == [50]
 
 
 def test_paging(api, market):

@@ -12,21 +12,21 @@ from web3 import Web3
 from marketplace.chain.anvil import Anvil
 from marketplace.chain.deploy import deploy_poco
 from marketplace.chain.orders import (
-    KINDS,
-    domain_read,
     domain_separator,
     order_as_tuple,
     order_hash,
     order_sign,
     order_signer,
     order_typed_data,
+    signable_hash,
 )
+from marketplace.chain.protocol import CLOSE, NO_TAG, ORDER_KINDS, TEE_TAG, tag_hex, tag_value
+from marketplace.chain.protocol import ZERO_ADDRESS as ZERO
+from marketplace.chain.reader import Reader
 from marketplace.chain.rpc import RpcClient
-from marketplace.simulation.actors import CLOSE, dealid_of
+from marketplace.simulation.actors import dealid_of
 from marketplace.simulation.market import Market
 
-ZERO = "0x" + "00" * 20
-NO_TAG = "0x" + "00" * 32
 DOMAIN = {
     "name": "iExecODB",
     "version": "5.0.0",
@@ -45,7 +45,7 @@ def _sample(kind: str, n: int = 1) -> dict:
     address = Account.from_key(keccak(n.to_bytes(32, "big"))).address
     common = {
         "volume": str(10**18 + n),
-        "tag": "0x" + "00" * 31 + "09",
+        "tag": tag_hex(tag_value(["tee", "tdx"])),
         "salt": "0x" + keccak(b"salt" + n.to_bytes(32, "big")).hex(),
     }
     return {
@@ -93,10 +93,10 @@ def _reference_hash(kind: str, order: dict, domain: dict) -> str:
     message = encode_typed_data(
         full_message=order_typed_data(kind=kind, order=order, domain=domain)
     )
-    return "0x" + keccak(b"\x19" + message.version + message.header + message.body).hex()
+    return signable_hash(signable=message)
 
 
-@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("kind", ORDER_KINDS)
 def test_order_hash_equals_eth_account(kind):
     for n in range(3):
         order = _sample(kind, n)
@@ -105,7 +105,7 @@ def test_order_hash_equals_eth_account(kind):
         )
 
 
-@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("kind", ORDER_KINDS)
 def test_sign_matches_eth_account_and_recovers(kind):
     order = _sample(kind)
     sign = order_sign(kind=kind, order=order, domain=DOMAIN, private_key=KEY)
@@ -180,12 +180,12 @@ def chain():
         yield market
 
 
-def test_domain_read_from_web3_and_rpc(chain):
+def test_domain_is_read_from_the_hub(chain):
     hub = chain.chain.hub.address
     expected = {"name": "iExecODB", "version": "5.0.0", "chainId": 31337, "verifyingContract": hub}
-    assert domain_read(w3_or_rpc=chain.chain.w3, hub=hub) == expected
+    assert chain.chain.domain == expected
     rpc = RpcClient(chain.chain.w3.provider.endpoint_uri)
-    assert domain_read(w3_or_rpc=rpc, hub=hub.lower()) == expected
+    assert Reader(rpc, hub.lower()).domain() == expected
     on_chain = chain.chain.view(chain.chain.hub, "eip712domain_separator")
     assert domain_separator(expected) == bytes(on_chain)
 
@@ -209,7 +209,7 @@ def _signed_orders(market: Market) -> tuple[dict, dict]:
         },
         "workerpoolorder": {
             "workerpool": pool.address, "workerpoolprice": 10**9, "volume": 7,
-            "tag": "0x" + "00" * 31 + "01", "category": 1, "trust": 1, "apprestrict": ZERO,
+            "tag": TEE_TAG, "category": 1, "trust": 1, "apprestrict": ZERO,
             "datasetrestrict": ZERO, "requesterrestrict": requester.address, "salt": next(salt),
         },
         "requestorder": {
@@ -244,14 +244,14 @@ def test_hub_accepts_signed_orders_and_keys_them_by_order_hash(chain):
         digest = bytes.fromhex(hashes[kind][2:])
         sign = bytes.fromhex(order["sign"][2:])
         assert chain.chain.view(hub, "verifySignature", signers[kind].address, digest, sign), kind
-    args = [order_as_tuple(kind=kind, order=orders[kind]) for kind in KINDS]
+    args = [order_as_tuple(kind=kind, order=orders[kind]) for kind in ORDER_KINDS]
     receipt = chain.chain.send(signers["requestorder"].address, hub, "matchOrders", *args)
     dealid = dealid_of(receipt)
     (log,) = [log for log in receipt["logs"] if log["topics"][0] == ORDERS_MATCHED]
     *ids, volume = decode(["bytes32"] * 5 + ["uint256"], bytes.fromhex(log["data"][2:]))
     assert ids[0] == dealid and volume == 3
-    assert ["0x" + h.hex() for h in ids[1:]] == [hashes[kind] for kind in KINDS]
-    for kind in KINDS:
+    assert ["0x" + h.hex() for h in ids[1:]] == [hashes[kind] for kind in ORDER_KINDS]
+    for kind in ORDER_KINDS:
         assert chain.chain.view(hub, "viewConsumed", bytes.fromhex(hashes[kind][2:])) == 3, kind
 
 

@@ -2,8 +2,9 @@
 
 import pytest
 
+from marketplace.chain.protocol import CLOSE, NO_TAG, SIGN
 from marketplace.models import LiveEvent
-from marketplace.simulation.actors import CLOSE, NO_TAG, SIGN, match_orders
+from marketplace.simulation.actors import match_orders
 from orderbook.models import Order
 from tests.market_client import MarketClient
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 from eth_account import Account
 from eth_account.messages import encode_defunct
 
+from marketplace.chain.protocol import NO_TAG
 from marketplace.models import SignInNonce, Workerpool, WorkerpoolProfile
 from marketplace.simulation.actors import dev_key
 from orderbook.models import Order
@@ -152,7 +153,7 @@ def test_only_an_order_s_signer_unpublishes_or_cancels_it(site, client):
     site.index()
     developer = market.developers[0]
     order = developer.app_order(
-        app=market.apps["docker"], price=1, volume=2, tag="0x" + "00" * 32, salt="0x" + "42" * 32
+        app=market.apps["docker"], price=1, volume=2, tag=NO_TAG, salt="0x" + "42" * 32
     )
     api = MarketClient(client, 31337)
     assert api.publish("apporder", order, developer.key).status_code == 200

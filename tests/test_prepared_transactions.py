@@ -9,8 +9,9 @@ from django.test import Client
 from eth_account import Account
 
 from marketplace.chain.orders import order_hash
+from marketplace.chain.protocol import NO_TAG
 from marketplace.models import Deal, Task
-from marketplace.simulation.actors import NO_TAG, RLC, TaskStatus
+from marketplace.simulation.actors import RLC, TaskStatus
 from marketplace.simulation.market import XS
 from orderbook.models import Order
 from tests.market_client import MarketClient

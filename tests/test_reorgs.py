@@ -8,15 +8,13 @@ import time
 import pytest
 from django.db import connection
 
-from marketplace.chain.abi_codec import functions
-from marketplace.chain.artifacts import abi
+from marketplace.chain.protocol import RLC
 from marketplace.models import Deal, IndexerCursor, RawEvent
 from marketplace.simulation.market import Market
 from tests.processes import command_env, manage
 from tests.snapshot import assert_equals_fresh_index
 
 pytestmark = pytest.mark.django_db(transaction=True)
-RLC = functions(abi("RLC"))
 
 
 def _market(devnet) -> Market:

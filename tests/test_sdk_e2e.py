@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 from eth_utils import keccak, to_checksum_address
 
+from marketplace.chain.protocol import ZERO_ADDRESS, ZERO_BYTES32
 from marketplace.simulation.actors import Chain, dev_key
 from tests.processes import ROOT, log_tails, running_stack
 
@@ -309,7 +310,6 @@ def test_sdk_against_market_api_and_chain(sdk_installed, market_devnet, stack, t
     for label, got in out["deals"].items():
         assert got["count"] == len(deal_lists[label]), label
     deals = {d["dealid"]: d for got in out["deals"].values() for d in got["deals"]}
-    zero = "0x" + "00" * 20
     for match, orders in ((first, ("A1", None, "W1", "R1")), (second, ("A1", "D2", "W2", "R3"))):
         deal = deals[match["dealid"]]
         on_chain = chain.view(chain.hub, "viewDeal", bytes.fromhex(match["dealid"][2:]))
@@ -325,13 +325,13 @@ def test_sdk_against_market_api_and_chain(sdk_installed, market_devnet, stack, t
             h[pool_order],
             h[request_order],
         )
-        assert deal["datasetHash"] == (h[dataset_order] if dataset_order else "0x" + "00" * 32)
+        assert deal["datasetHash"] == (h[dataset_order] if dataset_order else ZERO_BYTES32)
         assert deal["app"] == {
             "pointer": a["app"], "owner": a["developer"], "price": on_chain.app.price,
         }  # fmt: skip
         assert deal["dataset"] == {
-            "pointer": a["dataset"] if dataset_order else zero,
-            "owner": a["developer"] if dataset_order else zero,
+            "pointer": a["dataset"] if dataset_order else ZERO_ADDRESS,
+            "owner": a["developer"] if dataset_order else ZERO_ADDRESS,
             "price": on_chain.dataset.price,
         }
         assert deal["workerpool"] == {

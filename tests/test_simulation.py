@@ -12,8 +12,9 @@ from web3 import Web3
 from marketplace.chain.anvil import Anvil
 from marketplace.chain.artifacts import abi
 from marketplace.chain.deploy import deploy_poco
+from marketplace.chain.protocol import TEE_TAG, ZERO_ADDRESS, ZERO_BYTES32
 from marketplace.simulation import SCENARIOS, Market
-from marketplace.simulation.actors import TEE_TAG, ZERO_ADDRESS, TaskStatus
+from marketplace.simulation.actors import TaskStatus
 from marketplace.simulation.bulk import generate_chain
 
 HUB_EVENTS = {
@@ -143,7 +144,7 @@ def test_policy_update_and_withdraw_happened(market, cycle):
         {
             "address": market.chain.hub.address,
             "fromBlock": 0,
-            "topics": [transfer, None, "0x" + "00" * 32],
+            "topics": [transfer, None, ZERO_BYTES32],
         }
     )
     assert burns

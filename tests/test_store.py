@@ -11,13 +11,20 @@ import pytest
 from django.test import Client
 from eth_account import Account
 from eth_account.messages import encode_defunct
+from eth_utils import keccak
 from PIL import Image
 
 from dappstore.models import Entry, Version
 from dappstore.services import claim_message, stats_recompute
-from tests.sessions import signed_in_client
+from marketplace.chain.artifacts import artifact
+from marketplace.chain.protocol import NO_TAG
+from tests.sessions import contract_wallet_client, signed_in_client
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.market(seed=5, indexed=True)]
+# ERC1271Mock vouches for a signature whose first word is keccak("valid-signature") and for no
+# other; a last byte of 5 is no ECDSA recovery id, so nothing takes these for ECDSA signatures.
+SAFE_SIGNATURE = "0x" + keccak(text="valid-signature").hex() + "00" * 32 + "05"
+NOT_SAFE_SIGNATURE = "0x" + keccak(text="invalid-signature").hex() + "00" * 32 + "05"
 
 
 def _session(actor) -> Client:
@@ -26,15 +33,14 @@ def _session(actor) -> Client:
 
 def _claim(client: Client, actor, *, kind: str, address: str, into: str = "", signer=None):
     message = claim_message(chain_id=31337, kind=kind, address=address, claimant=actor.address)
-    signature = Account.sign_message(encode_defunct(text=message), (signer or actor).key)
-    return client.post(
-        "/store/claim",
-        json.dumps(
-            {"kind": kind, "address": address, "into": into,
-             "signature": "0x" + bytes(signature.signature).hex()}
-        ),
-        content_type="application/json",
-    )  # fmt: skip
+    signed = Account.sign_message(encode_defunct(text=message), (signer or actor).key)
+    signature = "0x" + bytes(signed.signature).hex()
+    return _claim_signed(client, kind=kind, address=address, into=into, signature=signature)
+
+
+def _claim_signed(client: Client, *, kind: str, address: str, signature: str, into: str = ""):
+    body = {"kind": kind, "address": address, "into": into, "signature": signature}
+    return client.post("/store/claim", json.dumps(body), content_type="application/json")
 
 
 def _entry(market) -> Entry:
@@ -59,6 +65,29 @@ def test_only_the_owner_claims_and_only_with_a_signature(market):
     again = _claim(_session(developer), developer, kind="app", address=app)
     assert again.status_code == 403 and "already in the store" in again.json()["error"]
     assert Entry.objects.count() == 1
+
+
+def test_a_contract_wallet_claims_its_app(market):
+    """A Safe (an ERC-1271 contract wallet) signs in and claims the app it owns with the
+    signature the wallet vouches for, and only with that one."""
+    developer = market.developers[0]
+    wallet = market.chain.w3.eth
+    deployed = wallet.send_transaction(
+        {"from": developer.address, "data": artifact("ERC1271Mock")["bytecode"]}
+    )
+    safe = wallet.wait_for_transaction_receipt(deployed)["contractAddress"]
+    app = market.apps["docker"]
+    developer.send(market.chain.app_registry, "transferFrom", developer.address, safe, int(app, 16))
+    market.devnet.index()
+    client = contract_wallet_client(address=safe, signature=SAFE_SIGNATURE)
+
+    refused = _claim_signed(client, kind="app", address=app, signature=NOT_SAFE_SIGNATURE)
+    assert refused.status_code == 403 and "not signed by" in refused.json()["error"]
+    claimed = _claim_signed(client, kind="app", address=app, signature=SAFE_SIGNATURE)
+    assert claimed.status_code == 200, claimed.content
+    entry = Entry.objects.get(slug=claimed.json()["slug"])
+    assert entry.owner == safe and [v.address for v in entry.versions.all()] == [app]
+    assert client.get(f"/store/{entry.slug}/edit").status_code == 200
 
 
 def test_edits_are_the_owner_s_and_markup_renders_inert(market):
@@ -214,7 +243,7 @@ def test_usage_and_prices_follow_the_chain_and_the_books(market):
 
     developer = market.developers[0]
     order = developer.app_order(
-        app=market.apps["docker"], price=0, volume=3, tag="0x" + "00" * 32, salt="0x" + "07" * 32
+        app=market.apps["docker"], price=0, volume=3, tag=NO_TAG, salt="0x" + "07" * 32
     )
     assert (
         MarketClient(Client(), 31337).publish("apporder", order, developer.key).status_code == 200

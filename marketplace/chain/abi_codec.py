@@ -6,12 +6,11 @@ and marketplace.chain.fast_abi for the view results it can read (~5x faster, sam
 """
 
 from contextlib import suppress
-from functools import lru_cache
 
 from eth_abi import decode, encode
-from eth_utils import function_abi_to_4byte_selector, keccak, to_checksum_address
+from eth_utils import function_abi_to_4byte_selector, keccak
 
-from marketplace.chain.fast_abi import decoder_for
+from marketplace.chain.fast_abi import checksum, decoder_for
 
 
 def abi_type(param: dict) -> str:
@@ -21,11 +20,6 @@ def abi_type(param: dict) -> str:
         inner = ",".join(abi_type(c) for c in param["components"])
         return f"({inner}){kind[len('tuple') :]}"
     return kind
-
-
-@lru_cache(maxsize=65536)
-def checksum(address: str) -> str:
-    return to_checksum_address(address)
 
 
 def to_python(param: dict, value):

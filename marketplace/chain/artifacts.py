@@ -23,6 +23,8 @@ CONTRACTS = {
     "App": "registries/apps/App.sol",
     "Dataset": "registries/datasets/Dataset.sol",
     "Workerpool": "registries/workerpools/Workerpool.sol",
+    # PoCo's stand-in for a contract wallet (a Safe), which the tests sign with.
+    "ERC1271Mock": "tools/testing/ERC1271Mock.sol",
 }
 FACETS = [
     "IexecAccessorsABILegacyFacet",
@@ -68,7 +70,3 @@ def artifact(name: str) -> dict:
 
 def abi(name: str) -> list[dict]:
     return artifact(name)["abi"]
-
-
-def poco_version() -> str:
-    return _read(POCO_DIR / "package.json")["version"]

@@ -10,6 +10,7 @@ from eth_utils import function_abi_to_4byte_selector, to_checksum_address
 from web3 import Web3
 
 from marketplace.chain.artifacts import FACETS, artifact
+from marketplace.chain.protocol import ZERO_ADDRESS
 
 CATEGORIES = [("XS", 300), ("S", 1200), ("M", 3600), ("L", 10800), ("XL", 36000)]
 # The standard deployment gives every category this two-character description.
@@ -122,12 +123,12 @@ def deploy_poco(w3: Web3, *, owner: str) -> Deployment:
         selectors = [s for s in _selectors(artifact(facet)["abi"]) if s not in taken]
         taken.update(selectors)
         cut = [(address, ADD, [bytes.fromhex(s[2:]) for s in selectors])]
-        d.transact(hub, "DiamondCutFacet", "diamondCut", cut, "0x" + "00" * 20, b"")
+        d.transact(hub, "DiamondCutFacet", "diamondCut", cut, ZERO_ADDRESS, b"")
 
     registries = {}
     for name, uri in BASE_URIS.items():
         registries[name] = d.create(name)
-        d.transact(registries[name], name, "initialize", "0x" + "00" * 20)
+        d.transact(registries[name], name, "initialize", ZERO_ADDRESS)
         d.transact(registries[name], name, "setBaseURI", uri)
 
     d.transact(
@@ -141,7 +142,7 @@ def deploy_poco(w3: Web3, *, owner: str) -> Deployment:
         registries["AppRegistry"],
         registries["DatasetRegistry"],
         registries["WorkerpoolRegistry"],
-        "0x" + "00" * 20,
+        ZERO_ADDRESS,
     )
     for name, ref in CATEGORIES:
         d.transact(hub, "IexecInterfaceToken", "createCategory", name, CATEGORY_DESCRIPTION, ref)

@@ -14,6 +14,7 @@ from functools import lru_cache
 
 from eth_utils import to_checksum_address
 
+# Cached: the indexer checksums the same few addresses in every log and view result.
 checksum = lru_cache(maxsize=65536)(to_checksum_address)
 
 Reader = Callable[[bytes, int], object]  # (data, position of the value's encoding) -> value

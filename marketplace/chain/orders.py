@@ -6,16 +6,19 @@ strings), addresses any case, bytes32 fields 0x hex. The digest is computed on a
 hashes and domain separators computed once, each field packed as its 32-byte word) that the
 tests check against eth_account's `encode_typed_data` and the hub. `sign` is never part of the hash.
 Any malformed order (a missing field, a value of the wrong type) raises ValueError.
+`signable_hash` is the one digest of a signable message (orders, the market API's challenge).
 """
 
 import binascii
 import string
 from functools import lru_cache
 
-from eth_abi import decode
 from eth_account import Account
-from eth_account.messages import SignableMessage
+from eth_account.messages import SignableMessage, encode_typed_data
+from eth_keys.exceptions import BadSignature
 from eth_utils import keccak, to_checksum_address
+
+from marketplace.chain.protocol import ORDER_KINDS, ORDER_NAMES, ZERO_ADDRESS, ZERO_BYTES32
 
 DOMAIN_FIELDS = [
     ("name", "string"),
@@ -23,12 +26,7 @@ DOMAIN_FIELDS = [
     ("chainId", "uint256"),
     ("verifyingContract", "address"),
 ]
-PRIMARY_TYPES = {
-    "apporder": "AppOrder",
-    "datasetorder": "DatasetOrder",
-    "workerpoolorder": "WorkerpoolOrder",
-    "requestorder": "RequestOrder",
-}
+PRIMARY_TYPES = {kind: f"{name}Order" for kind, name in ORDER_NAMES.items()}
 FIELDS = {
     "apporder": [
         ("app", "address"),
@@ -80,7 +78,6 @@ FIELDS = {
         ("salt", "bytes32"),
     ],
 }
-KINDS = tuple(FIELDS)
 
 
 def _type_string(name: str, fields: list[tuple[str, str]]) -> str:
@@ -88,8 +85,9 @@ def _type_string(name: str, fields: list[tuple[str, str]]) -> str:
 
 
 DOMAIN_TYPEHASH = keccak(text=_type_string("EIP712Domain", DOMAIN_FIELDS))
-TYPEHASHES = {kind: keccak(text=_type_string(PRIMARY_TYPES[kind], FIELDS[kind])) for kind in KINDS}
-DOMAIN_SELECTOR = keccak(text="domain()")[:4]
+TYPEHASHES = {
+    kind: keccak(text=_type_string(PRIMARY_TYPES[kind], FIELDS[kind])) for kind in ORDER_KINDS
+}
 ADDRESS_PAD = bytes(12)
 HEX_DIGITS = frozenset(string.hexdigits)
 
@@ -98,7 +96,7 @@ def _fields(kind: str) -> list[tuple[str, str]]:
     try:
         return FIELDS[kind]
     except KeyError:
-        raise ValueError(f"unknown order kind {kind!r}; expected one of {KINDS}") from None
+        raise ValueError(f"unknown order kind {kind!r}; expected one of {ORDER_KINDS}") from None
 
 
 def _uint(value) -> int:
@@ -201,7 +199,7 @@ def struct_hash(*, kind: str, order: dict) -> bytes:
     return keccak(TYPEHASHES[kind] + b"".join(words))
 
 
-def _signable(*, kind: str, order: dict, domain: dict) -> SignableMessage:
+def order_signable(*, kind: str, order: dict, domain: dict) -> SignableMessage:
     # EIP-712 is EIP-191 version 0x01: keccak(0x19 0x01 ‖ domainSeparator ‖ structHash).
     return SignableMessage(b"\x01", domain_separator(domain), struct_hash(kind=kind, order=order))
 
@@ -231,26 +229,47 @@ def _json_value(type_: str, value):
     return "0x" + value.hex() if isinstance(value, bytes) else value
 
 
+def signable_hash(*, signable: SignableMessage) -> str:
+    """The hash a signature of `signable` signs: keccak(0x19 ‖ version ‖ header ‖ body)."""
+    return "0x" + keccak(b"\x19" + signable.version + signable.header + signable.body).hex()
+
+
+def typed_data_signable(*, typed: dict) -> SignableMessage:
+    """Full EIP-712 typed data as eth_account signs it; the domain's chainId may be a decimal
+    string, as the market API's /challenge serves it."""
+    domain = {**typed["domain"], "chainId": int(typed["domain"]["chainId"])}
+    return encode_typed_data(full_message={**typed, "domain": domain})
+
+
 def order_hash(*, kind: str, order: dict, domain: dict) -> str:
     """The EIP-712 digest: PoCo's key in viewConsumed and in OrdersMatched."""
-    signable = _signable(kind=kind, order=order, domain=domain)
-    return "0x" + keccak(b"\x19" + signable.version + signable.header + signable.body).hex()
+    return signable_hash(signable=order_signable(kind=kind, order=order, domain=domain))
 
 
 def order_sign(*, kind: str, order: dict, domain: dict, private_key) -> str:
     """65-byte r‖s‖v signature (v 27/28), as eth_signTypedData_v4 would give it."""
-    signed = Account.sign_message(_signable(kind=kind, order=order, domain=domain), private_key)
+    signable = order_signable(kind=kind, order=order, domain=domain)
+    signed = Account.sign_message(signable, private_key)
     return "0x" + bytes(signed.signature).hex()
 
 
 def order_signer(*, kind: str, order: dict, domain: dict, sign) -> str:
-    """Checksummed address that produced `sign` (65-byte or EIP-2098 64-byte) for this order."""
-    signature = _bytes(sign)
-    if len(signature) == 64:
-        signature = _expand_eip2098(signature)
-    return Account.recover_message(
-        _signable(kind=kind, order=order, domain=domain), signature=signature
-    )
+    """Checksummed address that produced `sign` for this order; ValueError as signer_of."""
+    signable = order_signable(kind=kind, order=order, domain=domain)
+    return signer_of(signable=signable, sign=_bytes(sign))
+
+
+def signer_of(*, signable: SignableMessage, sign: bytes) -> str:
+    """Checksummed address that produced `sign` (65-byte or EIP-2098 64-byte) for `signable`;
+    ValueError when `sign` is no ECDSA signature."""
+    if len(sign) == 64:
+        sign = _expand_eip2098(sign)
+    if len(sign) != 65:
+        raise ValueError(f"a signature has 64 or 65 bytes, not {len(sign)}")
+    try:
+        return Account.recover_message(signable, signature=sign)
+    except BadSignature as exc:  # r or s out of range: a contract wallet's signature, say
+        raise ValueError(f"not an ECDSA signature: {exc}") from None
 
 
 def _expand_eip2098(compact: bytes) -> bytes:
@@ -266,35 +285,16 @@ def order_as_tuple(*, kind: str, order: dict) -> tuple:
     return (*values, _bytes(order.get("sign") or b""))
 
 
-def domain_read(*, w3_or_rpc, hub: str) -> dict:
-    """The hub's EIP-712 domain, from a Web3 instance or a marketplace.chain.rpc.RpcClient."""
-    call = {"to": to_checksum_address(hub), "data": "0x" + DOMAIN_SELECTOR.hex()}
-    if hasattr(w3_or_rpc, "eth"):
-        raw = bytes(w3_or_rpc.eth.call(call))
-    else:
-        raw = _bytes(w3_or_rpc.call("eth_call", [call, "latest"]))
-    ((name, version, chain_id, verifying_contract),) = decode(
-        ["(string,string,uint256,address)"], raw
-    )
-    return {
-        "name": name,
-        "version": version,
-        "chainId": chain_id,
-        "verifyingContract": to_checksum_address(verifying_contract),
-    }
-
-
 def empty_dataset_order() -> dict:
     """The all-zero dataset order matchOrders takes when a deal has no dataset."""
-    zero, word = "0x" + "00" * 20, "0x" + "00" * 32
     return {
-        "dataset": zero,
+        "dataset": ZERO_ADDRESS,
         "datasetprice": 0,
         "volume": 0,
-        "tag": word,
-        "apprestrict": zero,
-        "workerpoolrestrict": zero,
-        "requesterrestrict": zero,
-        "salt": word,
+        "tag": ZERO_BYTES32,
+        "apprestrict": ZERO_ADDRESS,
+        "workerpoolrestrict": ZERO_ADDRESS,
+        "requesterrestrict": ZERO_ADDRESS,
+        "salt": ZERO_BYTES32,
         "sign": "0x",
     }

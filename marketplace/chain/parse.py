@@ -95,14 +95,14 @@ def rlc_parse(name: str, value) -> int:
 
 def tag_parse(name: str, value) -> str:
     """A list of tag names (tee, gpu…) as the bytes32 tag of an order."""
-    # Imported here: orderbook.market needs Django's apps loaded, and this module must not.
-    from orderbook.market import TAG_BITS
+    # Imported here: the vocabulary loads the contracts' ABIs, and settings parse an address
+    # with this module before anything needs them.
+    from marketplace.chain.protocol import TAG_BITS, tag_hex, tag_value
 
     names = value if isinstance(value, list) and len(value) <= MAX_TAG_NAMES else None
     if names is None or any(not isinstance(n, str) or n not in TAG_BITS for n in names):
         raise InputInvalid(f"{name} must be a list of {', '.join(TAG_BITS)}")
-    bits = sum(1 << TAG_BITS[n] for n in set(names))
-    return "0x" + bits.to_bytes(32, "big").hex()
+    return tag_hex(tag_value(names))
 
 
 def choice_parse(name: str, value, *, choices) -> str:

@@ -6,15 +6,9 @@ Every read names the block it is made at, so results are those of the chain the 
 
 from dataclasses import dataclass
 
-from marketplace.chain.abi_codec import Function, functions
-from marketplace.chain.artifacts import abi
+from marketplace.chain.abi_codec import Function
+from marketplace.chain.protocol import APP, DATASET, HUB, WORKERPOOL
 from marketplace.chain.rpc import RpcClient
-
-HUB = functions(abi("IexecInterfaceToken"))
-REGISTRY = functions(abi("AppRegistry"))
-APP = functions(abi("App"))
-DATASET = functions(abi("Dataset"))
-WORKERPOOL = functions(abi("Workerpool"))
 
 ASSET_GETTERS = {
     "app": (

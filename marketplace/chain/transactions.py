@@ -5,30 +5,18 @@ never signs: the wallet shows the call to its owner, who sends it or not.
 """
 
 from dataclasses import asdict, dataclass
-from functools import cache
 
-from marketplace.chain.abi_codec import functions
-from marketplace.chain.artifacts import abi
 from marketplace.chain.ids import taskid_of
 from marketplace.chain.orders import order_as_tuple
-
-CLOSE = 1  # PoCo's OrderOperationEnum
-MANAGE = {
-    "apporder": "manageAppOrder",
-    "datasetorder": "manageDatasetOrder",
-    "workerpoolorder": "manageWorkerpoolOrder",
-    "requestorder": "manageRequestOrder",
-}
-
-
-@cache
-def _hub():
-    return functions(abi("IexecInterfaceToken"))
-
-
-@cache
-def _rlc():
-    return functions(abi("RLC"))
+from marketplace.chain.protocol import (
+    APP_REGISTRY,
+    CLOSE,
+    DATASET_REGISTRY,
+    HUB,
+    MANAGE_FUNCTION,
+    ORDER_KINDS,
+    RLC,
+)
 
 
 @dataclass(frozen=True)
@@ -44,21 +32,18 @@ class PreparedTx:
 
 def tx_deposit_prepare(*, chain_id: int, hub: str, rlc: str, amount: int) -> PreparedTx:
     """One transaction: RLC's approveAndCall lets the hub pull `amount` and credit the stake."""
-    data = _rlc()["approveAndCall"].calldata(hub, amount, b"")
+    data = RLC["approveAndCall"].calldata(hub, amount, b"")
     return PreparedTx(to=rlc, data=data, chainId=hex(chain_id))
 
 
 def tx_withdraw_prepare(*, chain_id: int, hub: str, amount: int) -> PreparedTx:
-    return PreparedTx(to=hub, data=_hub()["withdraw"].calldata(amount), chainId=hex(chain_id))
+    return PreparedTx(to=hub, data=HUB["withdraw"].calldata(amount), chainId=hex(chain_id))
 
 
 def tx_match_prepare(*, chain_id: int, hub: str, orders: dict[str, dict]) -> PreparedTx:
     """matchOrders of signed orders (the dataset order may be the all-zero one)."""
-    args = [
-        order_as_tuple(kind=kind, order=orders[kind])
-        for kind in ("apporder", "datasetorder", "workerpoolorder", "requestorder")
-    ]
-    return PreparedTx(to=hub, data=_hub()["matchOrders"].calldata(*args), chainId=hex(chain_id))
+    args = [order_as_tuple(kind=kind, order=orders[kind]) for kind in ORDER_KINDS]
+    return PreparedTx(to=hub, data=HUB["matchOrders"].calldata(*args), chainId=hex(chain_id))
 
 
 def tx_claim_prepare(
@@ -69,31 +54,22 @@ def tx_claim_prepare(
     deal = bytes.fromhex(dealid[2:])
     if initialized:
         taskids = [taskid_of(deal, idx) for idx in indices]
-        data = _hub()["claimArray"].calldata(taskids)
+        data = HUB["claimArray"].calldata(taskids)
     else:
-        data = _hub()["initializeAndClaimArray"].calldata([deal] * len(indices), indices)
+        data = HUB["initializeAndClaimArray"].calldata([deal] * len(indices), indices)
     return PreparedTx(to=hub, data=data, chainId=hex(chain_id))
 
 
 def tx_cancel_prepare(*, chain_id: int, hub: str, kind: str, order: dict) -> PreparedTx:
     """Close an order on chain (the signer sends it): no one can match it any more."""
     operation = (order_as_tuple(kind=kind, order=order), CLOSE, b"")
-    return PreparedTx(to=hub, data=_hub()[MANAGE[kind]].calldata(operation), chainId=hex(chain_id))
-
-
-@cache
-def _registry(name: str):
-    return functions(abi(name))
+    return PreparedTx(
+        to=hub, data=HUB[MANAGE_FUNCTION[kind]].calldata(operation), chainId=hex(chain_id)
+    )
 
 
 def tx_create_asset_prepare(*, chain_id: int, registry: str, kind: str, args: tuple) -> PreparedTx:
     """createApp(owner, name, type, multiaddr, checksum, mrenclave) on the app registry, or
     createDataset(owner, name, multiaddr, checksum) on the dataset registry."""
-    function = {
-        "app": ("AppRegistry", "createApp"),
-        "dataset": ("DatasetRegistry", "createDataset"),
-    }
-    abi_name, name = function[kind]
-    return PreparedTx(
-        to=registry, data=_registry(abi_name)[name].calldata(*args), chainId=hex(chain_id)
-    )
+    function = {"app": APP_REGISTRY["createApp"], "dataset": DATASET_REGISTRY["createDataset"]}
+    return PreparedTx(to=registry, data=function[kind].calldata(*args), chainId=hex(chain_id))

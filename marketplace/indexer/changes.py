@@ -6,9 +6,9 @@ same rules decide what is refreshed either way.
 
 from dataclasses import dataclass, field
 
+from marketplace.chain.protocol import ZERO_ADDRESS
 from marketplace.indexer.events import HUB, REGISTRY_KINDS, WORKERPOOL, Event
 
-ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 TASK_EVENTS = {
     "TaskInitialize",
     "TaskContribute",

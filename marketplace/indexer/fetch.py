@@ -8,6 +8,7 @@ against each log's blockHash, so a range read across a reorg is refused rather t
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from marketplace.chain.protocol import ZERO_BYTES32
 from marketplace.chain.rpc import RpcClient
 from marketplace.indexer.events import (
     HUB,
@@ -19,8 +20,6 @@ from marketplace.indexer.events import (
     event_decode,
 )
 from marketplace.indexer.ranges import range_cut
-
-ZERO_TOPIC = "0x" + "00" * 32
 
 
 class ReorgDetected(Exception):
@@ -116,7 +115,7 @@ class Fetcher:
             for e in events
             if e.emitter == WORKERPOOL_REGISTRY
             and e.name == "Transfer"
-            and e.topics[1] == ZERO_TOPIC
+            and e.topics[1] == ZERO_BYTES32
         }
         for log in policy_logs:
             address = log["address"].lower()

@@ -155,13 +155,3 @@ def task_results(task: Task) -> dict | str | None:
         return json_parse("results", raw.decode())
     except (UnicodeDecodeError, InputInvalid):
         return task.results
-
-
-def deals_of_transaction(*, chain_id: int, tx_hash: str) -> list[str]:
-    """What a transaction touched, as refs (deal and task ids) of its hub events."""
-    return list(
-        RawEvent.objects.filter(chain_id=chain_id, tx_hash=tx_hash)
-        .exclude(ref="")
-        .values_list("ref", flat=True)
-        .distinct()
-    )

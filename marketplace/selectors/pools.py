@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 
+from marketplace.chain.protocol import ZERO_ADDRESS
 from marketplace.models import (
     Account,
     Block,
@@ -21,7 +22,6 @@ from marketplace.models import (
     WorkerpoolProfile,
 )
 from orderbook.models import Order
-from orderbook.selectors import ZERO
 
 
 @dataclass
@@ -90,8 +90,8 @@ def pool_access(*, chain_id: int, address: str) -> dict:
         return {"known": False, "private": False, "customers": []}
     return {
         "known": True,
-        "private": ZERO not in requesters,
-        "customers": sorted(requesters - {ZERO}),
+        "private": ZERO_ADDRESS not in requesters,
+        "customers": sorted(requesters - {ZERO_ADDRESS}),
     }
 
 

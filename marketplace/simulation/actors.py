@@ -19,17 +19,12 @@ from web3 import Web3
 from marketplace.chain.anvil import DEV_MNEMONIC
 from marketplace.chain.artifacts import abi
 from marketplace.chain.ids import taskid_of
-from marketplace.chain.orders import (
-    domain_read,
-    order_as_tuple,
-    order_sign,
-)
+from marketplace.chain.orders import order_as_tuple, order_sign
+from marketplace.chain.protocol import MANAGE_FUNCTION, ORDER_KINDS, ZERO_ADDRESS
+from marketplace.chain.reader import Reader
+from marketplace.chain.rpc import RpcClient
 
 RLC = 10**9  # nRLC per RLC: RLC has 9 decimals
-ZERO_ADDRESS = "0x" + "00" * 20
-NO_TAG = "0x" + "00" * 32
-TEE_TAG = "0x" + "00" * 31 + "01"  # tag bit 0
-SIGN, CLOSE = 0, 1  # PoCo's OrderOperationEnum
 ORDERS_MATCHED = keccak(text="OrdersMatched(bytes32,bytes32,bytes32,bytes32,bytes32,uint256)")
 
 
@@ -79,7 +74,7 @@ class Chain:
         self.workerpool_registry = self.contract(
             "WorkerpoolRegistry", deployment["workerpool_registry"]
         )
-        self.domain = domain_read(w3_or_rpc=self.w3, hub=deployment["hub"])
+        self.domain = Reader(RpcClient(rpc_url), deployment["hub"]).domain()
         self._unlocked = {to_checksum_address(a) for a in self.rpc("eth_accounts")}
         self._functions: dict[tuple[Contract, str], Any] = {}
 
@@ -208,14 +203,10 @@ class Actor:
     def manage(self, kind: str, order: dict, operation: int) -> dict:
         """Close (or presign) one of this actor's orders on chain with a direct call; the
         receipt."""
-        function = {
-            "apporder": "manageAppOrder",
-            "datasetorder": "manageDatasetOrder",
-            "workerpoolorder": "manageWorkerpoolOrder",
-            "requestorder": "manageRequestOrder",
-        }[kind]
         return self.send(
-            self.chain.hub, function, (order_as_tuple(kind=kind, order=order), operation, b"")
+            self.chain.hub,
+            MANAGE_FUNCTION[kind],
+            (order_as_tuple(kind=kind, order=order), operation, b""),
         )
 
 
@@ -436,10 +427,7 @@ class Requester(Actor):
 
 def match_orders(sender: Actor, orders: dict, *, sponsored: bool = False) -> bytes:
     """matchOrders (the requester pays) or sponsorMatchOrders (the sender pays); the dealid."""
-    args = [
-        order_as_tuple(kind=kind, order=orders[kind])
-        for kind in ("apporder", "datasetorder", "workerpoolorder", "requestorder")
-    ]
+    args = [order_as_tuple(kind=kind, order=orders[kind]) for kind in ORDER_KINDS]
     function = "sponsorMatchOrders" if sponsored else "matchOrders"
     return dealid_of(sender.send(sender.chain.hub, function, *args))
 

@@ -31,12 +31,10 @@ from eth_abi import encode
 from eth_utils import function_abi_to_4byte_selector, get_abi_input_types, keccak
 
 from marketplace.chain.orders import empty_dataset_order, order_as_tuple, order_hash
+from marketplace.chain.protocol import NO_TAG, TEE_TAG, ZERO_ADDRESS
 from marketplace.chain.rpc import RpcClient
 from marketplace.simulation.actors import (
-    NO_TAG,
     RLC,
-    TEE_TAG,
-    ZERO_ADDRESS,
     Enclave,
     Worker,
     function_abi,

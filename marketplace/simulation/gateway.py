@@ -8,19 +8,14 @@ import time
 
 import requests
 from eth_account import Account
-from eth_account.messages import encode_typed_data
-from eth_utils import keccak
+
+from marketplace.chain.orders import signable_hash, typed_data_signable
+from marketplace.chain.protocol import RESOURCE_OF_KIND
 
 TIMEOUT = 30
 # Answers 429 (rate limited) are retried after the Retry-After the server gives, at most this long.
 RATE_LIMITED_RETRIES = 5
 RATE_LIMITED_WAIT = 60.0
-RESOURCE = {
-    "apporder": "app",
-    "datasetorder": "dataset",
-    "workerpoolorder": "workerpool",
-    "requestorder": "requester",
-}
 # Restriction filters default to public orders only; an actor managing its own book sees all.
 ANY_RESTRICTION = {
     "apporder": ("dataset", "workerpool", "requester"),
@@ -40,11 +35,9 @@ class GatewayError(RuntimeError):
 def typed_data_sign(typed: dict, key: bytes) -> tuple[str, str]:
     """(EIP-712 hash, 65-byte signature) of typed data whose chainId may be a decimal string,
     as the market API's /challenge serves it."""
-    message = {**typed, "domain": {**typed["domain"], "chainId": int(typed["domain"]["chainId"])}}
-    signable = encode_typed_data(full_message=message)
-    digest = "0x" + keccak(b"\x19" + signable.version + signable.header + signable.body).hex()
+    signable = typed_data_signable(typed=typed)
     signature = "0x" + bytes(Account.sign_message(signable, key).signature).hex()
-    return digest, signature
+    return signable_hash(signable=signable), signature
 
 
 class Gateway:
@@ -113,7 +106,7 @@ class Gateway:
 
     def own_orders(self, *, kind: str, signer: str) -> list[dict]:
         """A signer's open orders of one kind, whatever their restrictions."""
-        owner = f"{RESOURCE[kind]}Owner" if kind != "requestorder" else "requester"
+        owner = f"{RESOURCE_OF_KIND[kind]}Owner" if kind != "requestorder" else "requester"
         anys = dict.fromkeys(ANY_RESTRICTION[kind], "any")
         return self.book(kind=kind, **{owner: signer}, **anys, pageSize=100)
 

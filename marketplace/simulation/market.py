@@ -24,13 +24,9 @@ from eth_utils import keccak
 
 from marketplace.chain.ids import taskid_of
 from marketplace.chain.orders import empty_dataset_order, order_as_tuple
+from marketplace.chain.protocol import CLOSE, NO_TAG, SIGN, TEE_TAG, ZERO_ADDRESS
 from marketplace.simulation.actors import (
-    CLOSE,
-    NO_TAG,
     RLC,
-    SIGN,
-    TEE_TAG,
-    ZERO_ADDRESS,
     Actor,
     AppDeveloper,
     Chain,

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from django import template
 
-from orderbook.market import TAG_BITS
+from marketplace.chain.protocol import TAG_BITS, tag_value
 
 register = template.Library()
 NRLC_PER_RLC = Decimal(10**9)
@@ -33,7 +33,7 @@ def tag_names(tag) -> list[str]:
     """Names of the bits a bytes32 tag sets (tee, scone, gramine, tdx, gpu), others as bit N."""
     bits = int(str(tag or "0x0"), 16)
     names = [name for name, bit in TAG_BITS.items() if bits >> bit & 1]
-    known = sum(1 << bit for bit in TAG_BITS.values())
+    known = tag_value(TAG_BITS)
     names += [f"bit {n}" for n in range(256) if (bits & ~known) >> n & 1]
     return names
 

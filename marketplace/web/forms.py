@@ -3,10 +3,11 @@
 from django import forms
 
 from marketplace.chain.parse import MAX_RLC, InputInvalid, rlc_parse
+from marketplace.chain.protocol import TAG_LABELS
 from marketplace.models import WorkerpoolProfile
 from orderbook.market import BookFilter
 
-TAG_CHOICES = [("tee", "TEE"), ("gpu", "GPU"), ("scone", "SCONE"), ("gramine", "Gramine")]
+TAG_CHOICES = list(TAG_LABELS.items())
 
 
 def field_parse(parse, name: str, value):

@@ -9,15 +9,13 @@ from functools import cache
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from marketplace.chain.abi_codec import functions
-from marketplace.chain.artifacts import abi
+from marketplace.chain.protocol import RLC
 from marketplace.chain.reader import Call
 from marketplace.chain.rpc import RpcError, RpcUnavailable
 from marketplace.models import IndexerCursor
 from orderbook import facts
 
 log = logging.getLogger(__name__)
-RLC = functions(abi("RLC"))
 
 
 @cache

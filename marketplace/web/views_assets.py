@@ -4,6 +4,7 @@ used it, and, for its owner, publishing and withdrawing orders through the walle
 from django.http import Http404
 from django.shortcuts import render
 
+from marketplace.chain.protocol import KIND_OF_ASSET
 from marketplace.models import App, Dataset
 from marketplace.selectors import entities as selectors
 from marketplace.web.json import signed_in
@@ -12,16 +13,14 @@ from marketplace.web.site import site_chain_id
 from marketplace.web.validators import address_or_404
 from orderbook.selectors import open_orders
 
-ASSETS = {
-    "app": (selectors.app_get, App, "apporder"),
-    "dataset": (selectors.dataset_get, Dataset, "datasetorder"),
-}
+ASSETS = {"app": (selectors.app_get, App), "dataset": (selectors.dataset_get, Dataset)}
 
 
 def asset_page(request, address, *, kind: str):
     chain_id = site_chain_id()
     address = address_or_404(address)
-    getter, model, order_kind = ASSETS[kind]
+    getter, model = ASSETS[kind]
+    order_kind = KIND_OF_ASSET[kind]
     try:
         asset = getter(chain_id=chain_id, address=address)
     except model.DoesNotExist:

@@ -11,15 +11,13 @@ from marketplace.chain.parse import (
     tag_parse,
     uint_parse,
 )
+from marketplace.chain.protocol import ORDER_KINDS, SELL_KINDS
 from marketplace.ratelimit import rate_limited
 from marketplace.web.json import body_json, ok, wallet_required
 from marketplace.web.site import site_chain_id
 from orderbook import drafts
-from orderbook.models import KINDS
 from orderbook.serialize import order_json
 from orderbook.services import order_publish, order_unpublish
-
-SELL_KINDS = {"apporder", "datasetorder", "workerpoolorder"}
 
 
 @require_POST
@@ -50,7 +48,7 @@ def order_prepare(request, *, wallet: str):
 @wallet_required
 def order_publish_view(request, *, wallet: str):
     data = body_json(request)
-    kind = choice_parse("kind", data.get("kind"), choices=KINDS)
+    kind = choice_parse("kind", data.get("kind"), choices=ORDER_KINDS)
     published = order_publish(
         chain_id=site_chain_id(), kind=kind, data=data.get("order"), authorized=wallet
     )
@@ -62,7 +60,7 @@ def order_publish_view(request, *, wallet: str):
 @wallet_required
 def order_unpublish_view(request, *, wallet: str):
     data = body_json(request)
-    kind = choice_parse("kind", data.get("kind"), choices=KINDS)
+    kind = choice_parse("kind", data.get("kind"), choices=ORDER_KINDS)
     hashes = order_unpublish(
         chain_id=site_chain_id(),
         kind=kind,

@@ -8,18 +8,17 @@ from django import forms
 from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
+from marketplace.chain.protocol import TAG_LABELS, ZERO_ADDRESS, tag_value
 from marketplace.models import App, Category, Dataset
 from marketplace.ratelimit import rate_limited
 from marketplace.web.json import body_json, form_checked, ok, signed_in, wallet_required
 from marketplace.web.partials import page_or_fragment
 from marketplace.web.site import site_chain_id
 from orderbook import drafts
-from orderbook.market import TAG_BITS
 from orderbook.parsing import MAX_PARAMS
 from orderbook.quote import NoQuote, quote_cheapest
-from orderbook.selectors import ZERO
 
-TAGS = [("tee", "TEE"), ("gpu", "GPU")]
+TAGS = [(name, TAG_LABELS[name]) for name in ("tee", "gpu")]
 
 
 class QuoteForm(forms.Form):
@@ -59,7 +58,7 @@ class QuoteForm(forms.Form):
 
     @property
     def tag_bits(self) -> int:
-        return sum(1 << TAG_BITS[t] for t in self.cleaned_data.get("tags") or [])
+        return tag_value(self.cleaned_data.get("tags") or [])
 
 
 def _quote(form: QuoteForm, *, chain_id: int, requester: str | None):
@@ -67,12 +66,12 @@ def _quote(form: QuoteForm, *, chain_id: int, requester: str | None):
     return quote_cheapest(
         chain_id=chain_id,
         app=data["app"],
-        dataset=data.get("dataset") or ZERO,
+        dataset=data.get("dataset") or ZERO_ADDRESS,
         category=data["category"],
         trust=data["trust"],
         tag_bits=form.tag_bits,
         volume=data["volume"],
-        requester=requester or ZERO,
+        requester=requester or ZERO_ADDRESS,
     )
 
 

@@ -12,6 +12,7 @@ from marketplace.chain.parse import (
     rlc_parse,
     uint_parse,
 )
+from marketplace.chain.protocol import ORDER_KINDS
 from marketplace.ratelimit import rate_limited
 from marketplace.refusal import Refusal
 from marketplace.web.json import body_json, ok, wallet_required
@@ -117,7 +118,7 @@ def claim(request, *, wallet: str):
 @wallet_required
 def cancel(request, *, wallet: str):
     data = body_json(request)
-    kind = choice_parse("kind", data.get("kind"), choices=transactions.MANAGE)
+    kind = choice_parse("kind", data.get("kind"), choices=ORDER_KINDS)
     order = order_get(
         chain_id=site_chain_id(),
         kind=kind,

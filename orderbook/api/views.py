@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from marketplace.chain.parse import InputInvalid, bytes32_parse
+from marketplace.chain.protocol import ORDER_KINDS
 from marketplace.ratelimit import rate_limited
 from orderbook import book, facts
 from orderbook.api.errors import market_exception_handler
@@ -36,7 +37,6 @@ from orderbook.api.schema import (
     param,
 )
 from orderbook.auth import authorization_use, challenge_create
-from orderbook.models import KINDS
 from orderbook.services import order_publish, order_unpublish
 
 
@@ -249,7 +249,7 @@ def orders_views(kind: str) -> tuple[type[APIView], type[APIView]]:
     return book, lookup
 
 
-LOOKUPS = {"categories": "category", "deals": "deal", **{f"{k}s": k for k in KINDS}}
+LOOKUPS = {"categories": "category", "deals": "deal", **{f"{k}s": k for k in ORDER_KINDS}}
 
 
 def lookup_not_found(request, resource: str):

@@ -10,7 +10,14 @@ from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from marketplace.chain.parse import InputInvalid, address_parse, bytes32_parse, uint_parse
+from marketplace.chain.parse import (
+    ADDRESS_PATTERN,
+    BYTES32_PATTERN,
+    InputInvalid,
+    address_parse,
+    bytes32_parse,
+    uint_parse,
+)
 from marketplace.models import Contribution, Task
 
 # Chain and category ids are uint256 on chain but int64 columns here; larger ones cannot exist.
@@ -46,14 +53,14 @@ class ParsedField(serializers.CharField):
             raise serializers.ValidationError(refusal.message) from None
 
 
-@extend_schema_field({"type": "string", "pattern": "^(0[xX])?[0-9a-fA-F]{40}$"})
+@extend_schema_field({"type": "string", "pattern": f"^{ADDRESS_PATTERN}$"})
 class AddressField(ParsedField):
     """An address: `0x` optional, one letter case or EIP-55; checksummed out."""
 
     parse = staticmethod(address_parse)
 
 
-@extend_schema_field({"type": "string", "pattern": "^(0[xX])?[0-9a-fA-F]{64}$"})
+@extend_schema_field({"type": "string", "pattern": f"^{BYTES32_PATTERN}$"})
 class Bytes32Field(ParsedField):
     """A bytes32 id: `0x` optional, any letter case in, lower-case out."""
 

@@ -4,8 +4,8 @@ from functools import partial
 
 from django.urls import path, re_path
 
+from marketplace.chain.parse import ADDRESS_PATTERN, BYTES32_PATTERN
 from marketplace.web import (
-    validators,
     views_accounts,
     views_assets,
     views_deals,
@@ -18,8 +18,7 @@ from marketplace.web import (
     views_tx,
 )
 
-ADDRESS = rf"(?P<address>{validators.ADDRESS})"
-BYTES32 = validators.BYTES32
+ADDRESS = rf"(?P<address>{ADDRESS_PATTERN})"
 
 urlpatterns = [
     path("", views_market.market_page, name="market"),
@@ -35,8 +34,8 @@ urlpatterns = [
     ),
     path("deals/all", views_deals.deals_page, name="deals"),
     path("deals/mine", partial(views_deals.deals_page, mine=True), name="my-deals"),
-    re_path(rf"^deal/(?P<dealid>{BYTES32})$", views_deals.deal_page, name="deal"),
-    re_path(rf"^task/(?P<taskid>{BYTES32})$", views_deals.task_page, name="task"),
+    re_path(rf"^deal/(?P<dealid>{BYTES32_PATTERN})$", views_deals.deal_page, name="deal"),
+    re_path(rf"^task/(?P<taskid>{BYTES32_PATTERN})$", views_deals.task_page, name="task"),
     path("search", views_search.search_page, name="search"),
     path("auth/message", views_signin.message, name="signin-message"),
     path("auth/verify", views_signin.verify, name="signin-verify"),

@@ -5,10 +5,6 @@ from django.http import Http404
 
 from marketplace.chain.parse import InputInvalid, address_parse, bytes32_parse
 
-# The parser's rule in URL patterns: `0x` optional, any case (the parser then checks EIP-55).
-ADDRESS = r"(?:0[xX])?[0-9a-fA-F]{40}"
-BYTES32 = r"(?:0[xX])?[0-9a-fA-F]{64}"
-
 
 def address_or_404(value: str, *, name: str = "address") -> str:
     try:

@@ -1,14 +1,14 @@
 """What developers type into the store: a new asset to deploy, and an entry's metadata."""
 
-import json
 import re
 
 from django import forms
 
 from dappstore.models import Entry
 from dappstore.selectors import CatalogQuery
+from marketplace.chain.parse import bytes32_parse, json_parse
+from marketplace.web.forms import field_parse
 
-CHECKSUM = re.compile(r"^0x[0-9a-fA-F]{64}$")
 TAG = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")
 SORT_CHOICES = [("usage", "most used"), ("newest", "newest"), ("price", "cheapest"),
                 ("relevance", "best match")]  # fmt: skip
@@ -45,7 +45,9 @@ class DeployForm(forms.Form):
     multiaddr = forms.CharField(
         max_length=500, help_text="Docker image (app) or IPFS address of the encrypted data"
     )
-    checksum = forms.CharField(help_text="0x and 64 hex digits: the image digest or data hash")
+    checksum = forms.CharField(
+        help_text="64 hex digits (0x optional): the image digest or data hash"
+    )
     mrenclave = forms.CharField(
         required=False,
         max_length=4000,
@@ -54,18 +56,12 @@ class DeployForm(forms.Form):
     )
 
     def clean_checksum(self):
-        value = self.cleaned_data["checksum"].strip()
-        if not CHECKSUM.match(value):
-            raise forms.ValidationError("a checksum is 0x followed by 64 hex digits")
-        return value.lower()
+        return field_parse(bytes32_parse, "checksum", self.cleaned_data["checksum"].strip())
 
     def clean_mrenclave(self):
         value = self.cleaned_data["mrenclave"].strip()
         if value:
-            try:
-                json.loads(value)
-            except ValueError:
-                raise forms.ValidationError("the enclave description must be JSON") from None
+            field_parse(json_parse, "the enclave description", value)
         return value
 
 

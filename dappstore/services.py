@@ -19,9 +19,11 @@ from PIL import Image, UnidentifiedImageError
 
 from dappstore.markdown import markdown_render, markdown_text
 from dappstore.models import Entry, Tag, Version
+from marketplace.chain.parse import InputInvalid
 from marketplace.chain.reader import asset_calls
 from marketplace.indexer.hooks import BatchContext, Hook
 from marketplace.models import App, Dataset, Deal
+from marketplace.refusal import Refusal
 from marketplace.selectors.pools import chain_now
 from orderbook import facts
 from orderbook.models import Order
@@ -33,8 +35,10 @@ LOGO_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp"}
 MAX_TAGS = 8
 
 
-class StoreRefused(Exception):
+class StoreRefused(Refusal):
     """The store says no; the message is for the visitor."""
+
+    status = 403
 
 
 def claim_message(*, chain_id: int, kind: str, address: str, claimant: str) -> str:
@@ -126,19 +130,22 @@ def _asset_facts(*, chain_id: int, kind: str, address: str):
 
 
 def logo_check(raw: bytes) -> str:
-    """The content type of an acceptable logo; StoreRefused for anything else."""
+    """The content type of an acceptable logo; InputInvalid for anything else."""
     if len(raw) > LOGO_MAX_BYTES:
-        raise StoreRefused(f"the logo is larger than {LOGO_MAX_BYTES // 1024} KB")
+        raise InputInvalid(f"the logo is larger than {LOGO_MAX_BYTES // 1024} KB")
+    too_large = InputInvalid(f"the logo must be at most {LOGO_MAX_SIDE} pixels on a side")
     try:
         with Image.open(io.BytesIO(raw)) as image:
             image.verify()
             kind, size = image.format, image.size
+    except Image.DecompressionBombError as exc:  # a header claiming billions of pixels
+        raise too_large from exc
     except (UnidentifiedImageError, OSError, SyntaxError) as exc:
-        raise StoreRefused("the logo must be a PNG, JPEG or WebP image") from exc
+        raise InputInvalid("the logo must be a PNG, JPEG or WebP image") from exc
     if kind not in LOGO_TYPES:
-        raise StoreRefused("the logo must be a PNG, JPEG or WebP image")
+        raise InputInvalid("the logo must be a PNG, JPEG or WebP image")
     if max(size) > LOGO_MAX_SIDE:
-        raise StoreRefused(f"the logo must be at most {LOGO_MAX_SIDE} pixels on a side")
+        raise too_large
     return LOGO_TYPES[kind]
 
 
@@ -166,7 +173,7 @@ def entry_update(*, entry: Entry, editor: str, values: dict, tags: list[str], lo
     if editor != entry.owner:
         raise StoreRefused(f"only the owner {entry.owner} can edit this entry")
     if len(tags) > MAX_TAGS:
-        raise StoreRefused(f"at most {MAX_TAGS} tags")
+        raise InputInvalid(f"at most {MAX_TAGS} tags")
     logo_type = logo_check(logo) if logo is not None else ""
     for field, value in values.items():
         setattr(entry, field, value)

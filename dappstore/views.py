@@ -10,35 +10,23 @@ from django.views.decorators.http import require_GET, require_POST
 from dappstore import selectors
 from dappstore.forms import CatalogForm, DeployForm, EntryForm
 from dappstore.models import Entry
-from dappstore.services import (
-    LOGO_MAX_BYTES,
-    StoreRefused,
-    claim_message,
-    entry_claim,
-    entry_update,
-)
+from dappstore.services import LOGO_MAX_BYTES, claim_message, entry_claim, entry_update
+from marketplace.chain.parse import InputInvalid, address_parse, choice_parse
 from marketplace.chain.transactions import tx_create_asset_prepare
 from marketplace.ratelimit import rate_limited
+from marketplace.refusal import Refusal
 from marketplace.selectors import entities as chain_selectors
-from marketplace.web.json import (
-    BadRequest,
-    body_json,
-    form_errors_text,
-    ok,
-    refused,
-    signed_in,
-    wallet_required,
-)
+from marketplace.web.json import body_json, form_checked, ok, signed_in, wallet_required
 from marketplace.web.partials import page_or_fragment
 from marketplace.web.site import site_chain_id
 from marketplace.web.validators import address_or_404
 from orderbook import facts
-from orderbook.parsing import OrderInvalid, address_parse
 from orderbook.selectors import open_orders
 
 PAGE = 24
 # One byte more than the limit: enough to tell a too-large logo without reading all of it.
 LOGO_READ_LIMIT = LOGO_MAX_BYTES + 1
+ASSET_KINDS = (Entry.APP, Entry.DATASET)
 
 
 def catalog_page(request):
@@ -111,9 +99,10 @@ def entry_edit(request, slug):
             status=403,
         )
     initial = {"tags_text": ", ".join(entry.tags.values_list("name", flat=True))}
-    form = EntryForm(instance=entry, initial=initial)
+    form, status = EntryForm(instance=entry, initial=initial), 200
     if request.method == "POST":
         form = EntryForm(request.POST, request.FILES, instance=entry, initial=initial)
+        status = 400
         if form.is_valid():
             upload = form.cleaned_data.get("logo_file")
             try:
@@ -124,11 +113,13 @@ def entry_edit(request, slug):
                     tags=form.cleaned_data["tags_text"],
                     logo=upload.read(LOGO_READ_LIMIT) if upload else None,
                 )
-            except StoreRefused as exc:
-                form.add_error(None, str(exc))
+            except Refusal as refusal:
+                form.add_error(None, refusal.message)
+                status = refusal.status
             else:
                 return redirect("store-entry", entry.slug)
-    return render(request, "dappstore/edit.html", {"nav": "store", "entry": entry, "form": form})
+    context = {"nav": "store", "entry": entry, "form": form}
+    return render(request, "dappstore/edit.html", context, status=status)
 
 
 @require_GET
@@ -175,13 +166,7 @@ def publish_page(request):
 @wallet_required
 def deploy_prepare(request, *, wallet: str):
     """The createApp / createDataset transaction for the wallet, and the address it will have."""
-    try:
-        form = DeployForm(body_json(request))
-    except BadRequest as exc:
-        return refused(str(exc))
-    if not form.is_valid():
-        return refused(form_errors_text(form))
-    data = form.cleaned_data
+    data = form_checked(DeployForm(body_json(request))).cleaned_data
     kind = data["kind"]
     multiaddr = data["multiaddr"].encode()
     checksum = bytes.fromhex(data["checksum"][2:])
@@ -200,13 +185,8 @@ def deploy_prepare(request, *, wallet: str):
 @rate_limited(group="prepare")
 @wallet_required
 def claim_message_view(request, *, wallet: str):
-    kind = request.GET.get("kind")
-    if kind not in (Entry.APP, Entry.DATASET):
-        return refused("kind must be app or dataset")
-    try:
-        address = address_parse("address", request.GET.get("address"))
-    except OrderInvalid as exc:
-        return refused(str(exc))
+    kind = choice_parse("kind", request.GET.get("kind"), choices=ASSET_KINDS)
+    address = address_parse("address", request.GET.get("address"))
     chain_id = site_chain_id()
     text = claim_message(chain_id=chain_id, kind=kind, address=address, claimant=wallet)
     return ok(message=text)
@@ -217,31 +197,25 @@ def claim_message_view(request, *, wallet: str):
 @wallet_required
 def claim(request, *, wallet: str):
     chain_id = site_chain_id()
-    try:
-        data = body_json(request)
-        kind = data.get("kind")
-        if kind not in (Entry.APP, Entry.DATASET):
-            raise BadRequest("kind must be app or dataset")
-        if not isinstance(data.get("signature"), str):
-            raise BadRequest("signature must be a string")
-        into = None
-        if data.get("into"):
+    data = body_json(request)
+    kind = choice_parse("kind", data.get("kind"), choices=ASSET_KINDS)
+    if not isinstance(data.get("signature"), str):
+        raise InputInvalid("signature must be a string")
+    into = None
+    if data.get("into"):
+        try:
             into = selectors.entry_get(chain_id=chain_id, slug=str(data["into"]))
-        entry = entry_claim(
-            chain_id=chain_id,
-            kind=kind,
-            address=address_parse("address", data.get("address")),
-            claimant=wallet,
-            signature=data["signature"],
-            into=into,
-            label=str(data.get("label") or ""),
-        )
-    except (BadRequest, OrderInvalid) as exc:
-        return refused(str(exc))
-    except Entry.DoesNotExist:
-        return refused("no such entry to add a version to", 404)
-    except StoreRefused as exc:
-        return refused(str(exc), 403)
+        except Entry.DoesNotExist:
+            raise Refusal("no such entry to add a version to", status=404) from None
+    entry = entry_claim(
+        chain_id=chain_id,
+        kind=kind,
+        address=address_parse("address", data.get("address")),
+        claimant=wallet,
+        signature=data["signature"],
+        into=into,
+        label=str(data.get("label") or ""),
+    )
     return ok(slug=entry.slug, edit=reverse("store-edit", args=[entry.slug]))
 
 

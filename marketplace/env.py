@@ -86,8 +86,9 @@ def env_address(name: str, default: str | None = None) -> str | None:
     value = _raw(name)
     if value is None:
         return default
-    from eth_utils import is_address, to_checksum_address
+    from marketplace.chain.parse import InputInvalid, address_parse
 
-    if not is_address(value):
-        raise ImproperlyConfigured(f"{name} must be a 0x-prefixed 20-byte address, got {value!r}")
-    return to_checksum_address(value)
+    try:
+        return address_parse(name, value)
+    except InputInvalid as refusal:
+        raise ImproperlyConfigured(f"{refusal.message}, got {value!r}") from None

@@ -7,13 +7,14 @@ owner is read from the index when it is current and from the node otherwise.
 from django.forms.models import model_to_dict
 
 from marketplace.models import WorkerpoolProfile
+from marketplace.refusal import Refusal
 from orderbook import facts
 
 EDITABLE = ["location", "energy_source", "tee_hardware", "gpu", "website"]
 
 
-class NotOwner(Exception):
-    pass
+class NotOwner(Refusal):
+    status = 403
 
 
 def workerpool_profile_update(

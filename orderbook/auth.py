@@ -17,6 +17,7 @@ from eth_keys import keys
 from eth_utils import to_checksum_address
 
 from marketplace.chain.orders import signable_hash, typed_data_signable
+from marketplace.refusal import Refusal
 from orderbook.models import Challenge
 from orderbook.services import Refused
 
@@ -25,8 +26,13 @@ PREFIX = "Sign this message to log into iExec Gateway: "
 EXPIRED = "Challenge not valid. Need to request a new challenge."  # the reference's words
 
 
-class AuthorizationInvalid(Exception):
+class AuthorizationInvalid(Refusal):
     """Always the same 403 message: the client learns nothing about what was wrong."""
+
+    status = 403
+
+    def __init__(self):
+        super().__init__("invalid authorization")
 
 
 def challenge_typed_data(*, chain_id: int, value: str) -> dict:

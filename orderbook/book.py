@@ -6,20 +6,21 @@ never loads more than its own rows.
 
 from django.db.models import Q, QuerySet
 
+from marketplace.chain.parse import InputInvalid
 from marketplace.chain.protocol import ORDER_KINDS, ZERO_ADDRESS
 from marketplace.models import Category, Deal
+from marketplace.refusal import Refusal
 from marketplace.selectors.status import index_staleness
 from orderbook.api.query import Query
 from orderbook.models import Order
-from orderbook.parsing import OrderInvalid
 from orderbook.selectors import book_sorted, open_orders, restrict_filter, tag_filter
 from orderbook.serialize import ORDER_JSON_FIELDS, deal_json, order_json, timestamp_json
 
 __all__ = ["order_json"]
 
 
-class NotFound(Exception):
-    pass
+class NotFound(Refusal):
+    status = 404
 
 
 def _page(qs: QuerySet, query: Query, key: str, serialize) -> dict:
@@ -115,11 +116,7 @@ def deals_page(*, chain_id: int, query: Query) -> dict:
 
 
 def deal_get(*, chain_id: int, dealid: str) -> dict:
-    deal = (
-        Deal.objects.filter(chain_id=chain_id, dealid=dealid.lower())
-        .select_related("block")
-        .first()
-    )
+    deal = Deal.objects.filter(chain_id=chain_id, dealid=dealid).select_related("block").first()
     if deal is None:
         raise NotFound("deal not found")
     return deal_json(deal)
@@ -135,9 +132,7 @@ def ohlc(*, chain_id: int, category: int) -> list:
 
 
 def order_lookup(*, chain_id: int, kind: str, order_hash: str) -> dict:
-    order = Order.objects.filter(
-        chain_id=chain_id, kind=kind, order_hash=order_hash.lower()
-    ).first()
+    order = Order.objects.filter(chain_id=chain_id, kind=kind, order_hash=order_hash).first()
     if order is None:
         raise NotFound(f"{kind} not found")
     found = order_json(order)
@@ -149,7 +144,7 @@ def _owner_or_asset(query: Query, qs: QuerySet, asset: str) -> QuerySet:
     value = query.address(asset, allow_any=True)
     owner = query.address(f"{asset}Owner")
     if value is None and owner is None:
-        raise OrderInvalid(f"{asset} or {asset}Owner is required")
+        raise InputInvalid(f"{asset} or {asset}Owner is required")
     if value not in (None, "any"):
         qs = qs.filter(**{asset: value})
     if owner is not None:

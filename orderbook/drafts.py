@@ -7,9 +7,10 @@ new order; the signed result goes through orderbook.services.order_publish like 
 import secrets
 
 from marketplace.chain.orders import order_typed_data
+from marketplace.chain.parse import InputInvalid
 from marketplace.chain.protocol import ZERO_ADDRESS
 from orderbook import facts
-from orderbook.parsing import OrderInvalid, order_parse
+from orderbook.parsing import order_parse
 from orderbook.quote import Quote
 
 PLACEHOLDER_SIGN = "0x" + "00" * 65
@@ -46,7 +47,7 @@ def sell_order_draft(
         allowed = ("apprestrict", "workerpoolrestrict", "requesterrestrict")
     elif kind == "workerpoolorder":
         if category is None or trust is None:
-            raise OrderInvalid("a workerpool order needs a category and a trust")
+            raise InputInvalid("a workerpool order needs a category and a trust")
         order = {
             "workerpool": asset,
             "workerpoolprice": price,
@@ -57,7 +58,7 @@ def sell_order_draft(
         }
         allowed = ("apprestrict", "datasetrestrict", "requesterrestrict")
     else:
-        raise OrderInvalid(f"{kind} is not an order kind that sells something")
+        raise InputInvalid(f"{kind} is not an order kind that sells something")
     for field in allowed:
         order[field] = restrictions.get(field) or ZERO_ADDRESS
     order["salt"] = _salt()

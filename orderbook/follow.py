@@ -19,6 +19,7 @@ from eth_abi.exceptions import DecodingError
 from marketplace.chain.abi_codec import to_python
 from marketplace.chain.answers import MalformedAnswer, fields, hex_data
 from marketplace.chain.orders import order_hash, order_signer
+from marketplace.chain.parse import InputInvalid
 from marketplace.chain.protocol import ASSET_OF_KIND, HUB, MANAGE_FUNCTION, ORDER_NAMES
 from marketplace.indexer.events import Event
 from marketplace.indexer.hooks import BatchContext, Hook
@@ -26,7 +27,7 @@ from marketplace.live.events import live_event_add
 from marketplace.models import Account, Block, Deal, RawEvent
 from orderbook.facts import ASSET_MODELS
 from orderbook.models import Order
-from orderbook.parsing import OrderInvalid, order_parse
+from orderbook.parsing import order_parse
 from orderbook.serialize import deal_json
 from orderbook.services import live_order_event, order_columns, requests_recheck, stake_needed
 
@@ -305,7 +306,7 @@ def _entering(ctx: BatchContext, event: Event) -> _Entering | None:
         order = order_parse(
             kind=kind, data={**raw, "sign": raw["sign"] if not presigned else "0x" + "00" * 65}
         )
-    except OrderInvalid as exc:
+    except InputInvalid as exc:
         log.info("%s order from %s left out: %s", kind, event.tx_hash, exc)
         return None
     order["sign"] = raw["sign"]

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from django.db.models import Q
 
 from marketplace.chain.protocol import ZERO_ADDRESS, tag_hex
+from marketplace.refusal import Refusal
 from orderbook.models import Order
 from orderbook.selectors import open_orders, tag_split
 
@@ -18,8 +19,10 @@ CANDIDATES = 20
 POOL_CANDIDATES = 60
 
 
-class NoQuote(Exception):
+class NoQuote(Refusal):
     """Nothing on the books can serve this request; the message says what is missing."""
+
+    status = 409
 
 
 @dataclass

@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from marketplace.chain.orders import order_hash, order_signable
+from marketplace.chain.parse import InputInvalid, address_parse, bytes32_parse
 from marketplace.chain.protocol import (
     ASSET_OF_KIND,
     RESOURCE_OF_KIND,
@@ -17,9 +18,10 @@ from marketplace.chain.protocol import (
     ZERO_ADDRESS,
 )
 from marketplace.live.events import live_event_add
+from marketplace.refusal import Refusal
 from orderbook import facts
 from orderbook.models import Order
-from orderbook.parsing import OrderInvalid, address_parse, bytes32_parse, order_parse
+from orderbook.parsing import order_parse
 from orderbook.selectors import matchable_orders, open_count, open_orders, tag_filter, tag_split
 from orderbook.serialize import order_json
 
@@ -33,12 +35,10 @@ WORKERPOOL_LOCK_PERCENT = 30
 BULK_VOLUME = 2**53 - 2
 
 
-class Refused(Exception):
-    """A business rule said no: 403 with this message."""
+class Refused(Refusal):
+    """A business rule said no, with the message the SDK shows its user."""
 
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
+    status = 403
 
 
 def _owner_check(*, chain_id: int, kind: str, order: dict, authorized: str) -> str:
@@ -229,12 +229,12 @@ def order_publish(*, chain_id: int, kind: str, data, authorized: str) -> Order:
 def order_unpublish(*, chain_id: int, kind: str, data, authorized: str) -> list[str]:
     """Unpublish the caller's open orders by hash, the last one, or all for a resource."""
     if not isinstance(data, dict):
-        raise OrderInvalid("body must be a JSON object")
+        raise InputInvalid("body must be a JSON object")
     target = data.get("target") or "unpublish_orderHash"
     mine = open_orders(chain_id=chain_id, kind=kind)
     if target == "unpublish_orderHash":
         if data.get("orderHash") is None:
-            raise OrderInvalid("orderHash is a required field")
+            raise InputInvalid("orderHash is a required field")
         digest = bytes32_parse("orderHash", data["orderHash"])
         order = mine.filter(order_hash=digest).first()
         if order is None:
@@ -245,7 +245,7 @@ def order_unpublish(*, chain_id: int, kind: str, data, authorized: str) -> list[
     elif target in ("unpublish_last", "unpublish_all"):
         field = RESOURCE_OF_KIND[kind]
         if data.get(field) is None:
-            raise OrderInvalid(f"{field} is a required field")
+            raise InputInvalid(f"{field} is a required field")
         value = address_parse(field, data[field])
         candidates = mine.filter(signer=authorized, **{field: value}).order_by(
             "-publication_timestamp", "-id"
@@ -256,7 +256,7 @@ def order_unpublish(*, chain_id: int, kind: str, data, authorized: str) -> list[
                 f"no open {kind} published by signer {authorized} for {field} {value}",
             )
     else:
-        raise OrderInvalid(
+        raise InputInvalid(
             "target must be one of the following values: "
             "unpublish_orderHash, unpublish_last, unpublish_all"
         )

@@ -4,6 +4,7 @@
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from marketplace.chain.parse import BYTES32_PATTERN
 from marketplace.chain.protocol import ORDER_KINDS
 from orderbook.api import views
 
@@ -20,7 +21,7 @@ urlpatterns = [
     path("categories", views.CategoriesView.as_view()),
     path("categories/<int:catid>", views.CategoryView.as_view()),
     path("deals", views.DealsView.as_view()),
-    re_path(r"^deals/(?P<dealid>0x[0-9a-fA-F]{64})$", views.DealView.as_view()),
+    re_path(rf"^deals/(?P<dealid>{BYTES32_PATTERN})$", views.DealView.as_view()),
     path("ohlc", views.OhlcView.as_view()),
     path(
         "docs/schema",
@@ -33,7 +34,7 @@ for kind in ORDER_KINDS:
     book, lookup = views.orders_views(kind)
     urlpatterns += [
         path(f"{kind}s", book.as_view()),
-        re_path(rf"^{kind}s/(?P<order_hash>0x[0-9a-fA-F]{{64}})$", lookup.as_view()),
+        re_path(rf"^{kind}s/(?P<order_hash>{BYTES32_PATTERN})$", lookup.as_view()),
     ]
 
 # Anything else under the market API's routes still answers JSON (see views.lookup_not_found).

@@ -276,7 +276,7 @@ def test_apps_list_has_no_transfers_and_filters_by_owner(client, blocks, indexed
 def test_malformed_address_is_json_404_saying_so(client, indexed, resource, bad):
     body = get_json(client, f"/api/v1/{resource}/{bad}", expect=404)
 
-    assert "is not an address" in body["detail"]
+    assert "is not a valid ethereum address" in body["detail"]
 
 
 @pytest.mark.parametrize("resource", ["apps", "datasets", "workerpools", "accounts"])
@@ -382,7 +382,7 @@ def test_deal_detail_fields_with_amounts_as_strings_and_tasks(client, blocks, in
 
 @pytest.mark.parametrize(
     ("dealid", "message"),
-    [(bytes32(0xDEAD), "No deal"), ("0x1234", "is not a bytes32 id"), ("nope", "is not a bytes32")],
+    [(bytes32(0xDEAD), "No deal"), ("0x1234", "must be a bytes32"), ("nope", "must be a bytes32")],
 )
 def test_deal_unknown_or_malformed_is_json_404(client, indexed, dealid, message):
     body = get_json(client, f"/api/v1/deals/{dealid}", expect=404)

@@ -10,6 +10,7 @@ import pytest
 import requests
 import schemathesis
 from hypothesis import HealthCheck
+from hypothesis import strategies as st
 from schemathesis import GenerationMode
 
 from marketplace.chain.protocol import NO_TAG
@@ -140,3 +141,112 @@ def test_unicode_in_every_string_field_of_an_order(live):
         )
         assert answer.status_code in (400, 404), (path, answer.text)
         answer.json()
+
+
+# --- The pages' JSON endpoints (wallet calls, the store's included) ------------------------
+
+PAGE_POSTS = [
+    "/orders/prepare", "/orders/publish", "/orders/unpublish", "/quote/request",
+    "/tx/deposit", "/tx/withdraw", "/tx/match", "/tx/claim", "/tx/cancel",
+    "/store/deploy", "/store/claim", "/auth/verify",
+]  # fmt: skip
+PAGE_GETS = ["/auth/message", "/store/claim/message"]
+# Every field those endpoints read, so that generated bodies get past the first check.
+PAGE_FIELDS = [
+    "kind", "asset", "price", "volume", "tags", "category", "trust", "apprestrict",
+    "datasetrestrict", "workerpoolrestrict", "requesterrestrict", "order", "orderHash",
+    "amount", "apporder", "datasetorder", "workerpoolorder", "requestorder", "dealid",
+    "initialized", "uninitialized", "app", "dataset", "params", "name", "multiaddr",
+    "checksum", "mrenclave", "signature", "address", "into", "label", "message",
+]  # fmt: skip
+NEAR_VALID = ["apporder", "requestorder", "app", "dataset", "tee", "1.5", "1e999", "-1", "NaN",
+              "0x" + "ab" * 32, "0x" + "AB" * 20, "ab" * 20, "0x" + "aB" * 20]  # fmt: skip
+JSON_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**300), max_value=2**300)
+    | st.floats()
+    | st.text(max_size=80)
+    | st.sampled_from(NEAR_VALID),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner),
+    max_leaves=8,
+)
+PAGE_BODIES = st.dictionaries(st.sampled_from(PAGE_FIELDS), JSON_VALUES, max_size=6) | JSON_VALUES
+
+
+@pytest.fixture
+def wallet_client(market):
+    from tests.sessions import signed_in_client
+
+    return signed_in_client(market.developers[0].key)
+
+
+def _refused_as_json(answer, what) -> dict:
+    """A page's JSON endpoint answers a bad request with {"ok": false, "error": …}, never 5xx."""
+    assert answer.status_code < 500, (what, answer.status_code, answer.content[:300])
+    body = answer.json()
+    if answer.status_code >= 400:
+        assert body["ok"] is False and isinstance(body["error"], str) and body["error"], what
+    return body
+
+
+def test_pages_json_endpoints_answer_any_json_without_a_server_error(wallet_client):
+    @hypothesis.settings(
+        max_examples=200,
+        deadline=None,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    @hypothesis.given(path=st.sampled_from(PAGE_POSTS + PAGE_GETS), body=PAGE_BODIES)
+    # Server errors found before the parser core: an unhashable tag, an index past uint256.
+    @hypothesis.example(path="/orders/prepare", body={"kind": "apporder", "tags": [["tee"]]})
+    @hypothesis.example(path="/tx/claim", body={"dealid": "0x" + "1" * 64, "initialized": [2**256]})
+    def run(path, body):
+        if path in PAGE_GETS:
+            query = body if isinstance(body, dict) else {"address": body}
+            params = {k: v if isinstance(v, str) else json.dumps(v) for k, v in query.items()}
+            answer = wallet_client.get(path, params)
+        else:
+            answer = wallet_client.post(path, json.dumps(body), content_type="application/json")
+        _refused_as_json(answer, (path, body))
+
+    run()
+
+
+@pytest.mark.parametrize("path", PAGE_POSTS)
+def test_pages_json_endpoints_refuse_a_nesting_bomb(wallet_client, path):
+    for body in ("[" * 100_000 + "]" * 100_000, '{"order": ' + "[" * 100_000 + "]" * 100_000 + "}"):
+        answer = wallet_client.post(path, body, content_type="application/json")
+        refused = _refused_as_json(answer, path)
+        assert answer.status_code == 400, (path, refused)
+        assert refused["error"] == "the request body is nested too deeply"
+
+
+def test_json_inside_a_field_is_parsed_as_safely_as_a_body(wallet_client):
+    """The enclave description of a new app is JSON too: 4,000 `[` fit its length limit."""
+    deploy = {"kind": "app", "name": "bomb", "multiaddr": "docker.io/x:1",
+              "checksum": "0x" + "11" * 32, "mrenclave": "[" * 4000}  # fmt: skip
+    answer = wallet_client.post(
+        "/store/deploy", json.dumps(deploy), content_type="application/json"
+    )
+    assert answer.status_code == 400
+    assert "the enclave description is nested too deeply" in _refused_as_json(answer, "x")["error"]
+
+
+def test_oversized_lists_are_refused_with_a_message(wallet_client):
+    dealid = "0x" + "11" * 32
+    claim = {"dealid": dealid, "uninitialized": [0] * 60_000}
+    answer = wallet_client.post("/tx/claim", json.dumps(claim), content_type="application/json")
+    assert answer.status_code == 400
+    assert _refused_as_json(answer, "claim")["error"] == (
+        "uninitialized: at most 200 tasks per claim transaction"
+    )
+    within = wallet_client.post(
+        "/tx/claim",
+        json.dumps({"dealid": dealid, "uninitialized": list(range(200))}),
+        content_type="application/json",
+    )
+    assert within.status_code == 200, within.content
+    order = {"kind": "apporder", "asset": "0x" + "11" * 20, "volume": 1, "tags": ["tee"] * 20_000}
+    tags = wallet_client.post("/orders/prepare", json.dumps(order), content_type="application/json")
+    assert tags.status_code == 400 and _refused_as_json(tags, "tags")["error"].startswith("tags ")

@@ -3,6 +3,8 @@ search, filters and sorts, moderation, owners followed across NFT transfers, usa
 
 import io
 import json
+import struct
+import zlib
 from html.parser import HTMLParser
 
 import pytest
@@ -145,6 +147,21 @@ def _image(kind: str, side: int = 16) -> bytes:
     return buffer.getvalue()
 
 
+def _png_bomb(side: int) -> bytes:
+    """A small PNG whose header claims side x side pixels (a decompression bomb)."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
+
+    header = struct.pack(">IIBBBBB", side, side, 8, 2, 0, 0, 0)
+    pixels = zlib.compress(b"\x00" * 1024)
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+    )
+
+
 def test_logo_uploads_are_limited_in_size_and_type(market):
     entry = _entry(market)
     owner = _session(market.developers[0])
@@ -163,7 +180,7 @@ def test_logo_uploads_are_limited_in_size_and_type(market):
         ("logo.png", _image("PNG", side=2000), b"at most 1024 pixels"),
     ]:
         answer = upload(name, raw)
-        assert answer.status_code == 200 and message in answer.content, name
+        assert answer.status_code == 400 and message in answer.content, name
     entry.refresh_from_db()
     assert not entry.logo and entry.summary == ""  # a refused save changes nothing
 
@@ -171,6 +188,16 @@ def test_logo_uploads_are_limited_in_size_and_type(market):
     served = Client().get(f"/store/{entry.slug}/logo")
     assert served["Content-Type"] == "image/png" and served["X-Content-Type-Options"] == "nosniff"
     assert served.content == _image("PNG")
+
+
+def test_a_decompression_bomb_logo_is_refused_with_a_message(market):
+    """Pillow refuses to open it with an exception of its own, which is no OSError."""
+    entry = _entry(market)
+    bomb = io.BytesIO(_png_bomb(30_000))
+    bomb.name = "bomb.png"
+    form = {"display_name": "Hello", "summary": "s", "description": "", "logo_file": bomb}
+    answer = _session(market.developers[0]).post(f"/store/{entry.slug}/edit", form)
+    assert answer.status_code == 400 and b"at most 1024 pixels on a side" in answer.content
 
 
 def test_search_filters_sorts_and_moderation(market):

@@ -4,39 +4,28 @@ uint256 amounts (nRLC) are decimal strings: they can exceed 2^53, past which JSO
 precision in JavaScript. Counts, indices and unix timestamps stay JSON integers.
 """
 
-import re
+from collections.abc import Callable
 
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.utils import extend_schema_field
-from eth_utils import to_checksum_address
 from rest_framework import serializers
 
+from marketplace.chain.parse import (
+    ADDRESS_PATTERN,
+    BYTES32_PATTERN,
+    InputInvalid,
+    address_parse,
+    bytes32_parse,
+    uint_parse,
+)
 from marketplace.models import Contribution, Task
 
-ADDRESS_RE = re.compile(r"0x[0-9a-f]{40}")
-BYTES32_RE = re.compile(r"0x[0-9a-f]{64}")
 # Chain and category ids are uint256 on chain but int64 columns here; larger ones cannot exist.
 INT64_MAX = 2**63 - 1
 
 
-def parse_address(text: str) -> str:
-    """An address in any letter case, EIP-55 checksummed as the indexer stores it."""
-    if not ADDRESS_RE.fullmatch(text.lower()):
-        raise ValueError(f"{text!r} is not an address (0x and 40 hex digits)")
-    return to_checksum_address(text.lower())
-
-
-def parse_bytes32(text: str) -> str:
-    """A bytes32 id in any letter case, lower-case as the indexer stores it."""
-    if not BYTES32_RE.fullmatch(text.lower()):
-        raise ValueError(f"{text!r} is not a bytes32 id (0x and 64 hex digits)")
-    return text.lower()
-
-
-def parse_catid(text: str) -> int:
-    if not re.fullmatch(r"[0-9]{1,19}", text) or int(text) > INT64_MAX:
-        raise ValueError(f"{text!r} is not a category id")
-    return int(text)
+def catid_parse(name: str, text: str) -> int:
+    return uint_parse(name, text, maximum=INT64_MAX)
 
 
 # --- Fields --------------------------------------------------------------------------------
@@ -52,26 +41,30 @@ class Uint256StringField(serializers.Field):
         return str(value)
 
 
-@extend_schema_field({"type": "string", "pattern": "^0x[0-9a-fA-F]{40}$"})
-class AddressField(serializers.CharField):
-    """An address query parameter: any letter case in, checksummed out."""
+class ParsedField(serializers.CharField):
+    """A query parameter read by the one parser core; its refusal is a DRF validation error."""
 
-    def to_internal_value(self, data) -> str:
+    parse: Callable[[str, object], object]
+
+    def to_internal_value(self, data):
         try:
-            return parse_address(super().to_internal_value(data))
-        except ValueError as error:
-            raise serializers.ValidationError(str(error)) from None
+            return self.parse(self.field_name, super().to_internal_value(data))
+        except InputInvalid as refusal:
+            raise serializers.ValidationError(refusal.message) from None
 
 
-@extend_schema_field({"type": "string", "pattern": "^0x[0-9a-fA-F]{64}$"})
-class Bytes32Field(serializers.CharField):
-    """A bytes32 query parameter: any letter case in, lower-case out."""
+@extend_schema_field({"type": "string", "pattern": f"^{ADDRESS_PATTERN}$"})
+class AddressField(ParsedField):
+    """An address: `0x` optional, one letter case or EIP-55; checksummed out."""
 
-    def to_internal_value(self, data) -> str:
-        try:
-            return parse_bytes32(super().to_internal_value(data))
-        except ValueError as error:
-            raise serializers.ValidationError(str(error)) from None
+    parse = staticmethod(address_parse)
+
+
+@extend_schema_field({"type": "string", "pattern": f"^{BYTES32_PATTERN}$"})
+class Bytes32Field(ParsedField):
+    """A bytes32 id: `0x` optional, any letter case in, lower-case out."""
+
+    parse = staticmethod(bytes32_parse)
 
 
 class EnumNameField(serializers.Field):

@@ -21,7 +21,8 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from marketplace.api import serializers as api
-from marketplace.api.serializers import parse_address, parse_bytes32, parse_catid
+from marketplace.api.serializers import catid_parse
+from marketplace.chain.parse import InputInvalid, address_parse, bytes32_parse
 from marketplace.models import Account, App, Category, Dataset, Deal, Task, Workerpool
 from marketplace.selectors import entities as selectors
 
@@ -32,8 +33,8 @@ class NothingIndexed(APIException):
     default_code = "nothing_indexed"
 
 
-ADDRESS = "0x and 40 hex digits, in any letter case."
-BYTES32 = "0x and 64 hex digits, in any letter case."
+ADDRESS = "40 hex digits, `0x` optional, in one letter case or EIP-55 checksummed."
+BYTES32 = "64 hex digits, `0x` optional, in any letter case."
 
 
 ERROR = inline_serializer("Error", fields={"detail": serializers.CharField()})
@@ -91,7 +92,7 @@ class ChainReadViewSet(viewsets.GenericViewSet):
     detail_serializer_class: type[serializers.Serializer]
     query_serializer_class: type[api.ChainQuerySerializer] = api.ChainQuerySerializer
     lookup_url_kwarg: str
-    parse_key: Callable[[str], object]
+    parse_key: Callable[[str, str], object]
     list_rows: Callable[..., QuerySet]
     get_row: Callable[..., Model]
 
@@ -109,10 +110,10 @@ class ChainReadViewSet(viewsets.GenericViewSet):
         chain = self._query(api.ChainQuerySerializer)
         text = kwargs[self.lookup_url_kwarg]
         try:
-            key = self.parse_key(text)
-        except ValueError as error:
+            key = self.parse_key(self.lookup_url_kwarg, text)
+        except InputInvalid as refusal:
             # An id that cannot exist names no resource: same status as an unknown one.
-            raise NotFound(str(error)) from None
+            raise NotFound(f"No {self.resource} {text}: {refusal.message}.") from None
         try:
             row = self.get_row(**chain, **{self.lookup_url_kwarg: key})
         except ObjectDoesNotExist:
@@ -149,7 +150,7 @@ class CategoryViewSet(ChainReadViewSet):
     key_type, key_format = OpenApiTypes.INT, "The category's catid."
     serializer_class = detail_serializer_class = api.CategorySerializer
     lookup_url_kwarg = "catid"
-    parse_key = staticmethod(parse_catid)
+    parse_key = staticmethod(catid_parse)
     list_rows = staticmethod(selectors.categories_list)
     get_row = staticmethod(selectors.category_get)
 
@@ -165,7 +166,7 @@ class AppViewSet(ChainReadViewSet):
     detail_serializer_class = api.AppDetailSerializer
     query_serializer_class = api.AssetQuerySerializer
     lookup_url_kwarg = "address"
-    parse_key = staticmethod(parse_address)
+    parse_key = staticmethod(address_parse)
     list_rows = staticmethod(selectors.apps_list)
     get_row = staticmethod(selectors.app_get)
 
@@ -181,7 +182,7 @@ class DatasetViewSet(ChainReadViewSet):
     detail_serializer_class = api.DatasetDetailSerializer
     query_serializer_class = api.AssetQuerySerializer
     lookup_url_kwarg = "address"
-    parse_key = staticmethod(parse_address)
+    parse_key = staticmethod(address_parse)
     list_rows = staticmethod(selectors.datasets_list)
     get_row = staticmethod(selectors.dataset_get)
 
@@ -197,7 +198,7 @@ class WorkerpoolViewSet(ChainReadViewSet):
     detail_serializer_class = api.WorkerpoolDetailSerializer
     query_serializer_class = api.AssetQuerySerializer
     lookup_url_kwarg = "address"
-    parse_key = staticmethod(parse_address)
+    parse_key = staticmethod(address_parse)
     list_rows = staticmethod(selectors.workerpools_list)
     get_row = staticmethod(selectors.workerpool_get)
 
@@ -213,7 +214,7 @@ class DealViewSet(ChainReadViewSet):
     detail_serializer_class = api.DealDetailSerializer
     query_serializer_class = api.DealQuerySerializer
     lookup_url_kwarg = "dealid"
-    parse_key = staticmethod(parse_bytes32)
+    parse_key = staticmethod(bytes32_parse)
     list_rows = staticmethod(selectors.deals_list)
     get_row = staticmethod(selectors.deal_get)
 
@@ -228,7 +229,7 @@ class TaskViewSet(ChainReadViewSet):
     serializer_class = detail_serializer_class = api.TaskSerializer
     query_serializer_class = api.TaskQuerySerializer
     lookup_url_kwarg = "taskid"
-    parse_key = staticmethod(parse_bytes32)
+    parse_key = staticmethod(bytes32_parse)
     list_rows = staticmethod(selectors.tasks_list)
     get_row = staticmethod(selectors.task_get)
 
@@ -242,6 +243,6 @@ class AccountViewSet(ChainReadViewSet):
     key_format = ADDRESS
     serializer_class = detail_serializer_class = api.AccountSerializer
     lookup_url_kwarg = "address"
-    parse_key = staticmethod(parse_address)
+    parse_key = staticmethod(address_parse)
     list_rows = staticmethod(selectors.accounts_list)
     get_row = staticmethod(selectors.account_get)

@@ -5,10 +5,10 @@ Called by marketplace.web.views_deals. A task is shown as TIMEOUT when it is unf
 final deadline, as the iExec SDK shows it; it can then be claimed.
 """
 
-import json
 from dataclasses import dataclass, field
 
 from marketplace.chain.ids import taskid_of
+from marketplace.chain.parse import InputInvalid, json_parse
 from marketplace.indexer.stored import stored_event_decode
 from marketplace.models import Category, Deal, RawEvent, Task
 from marketplace.selectors.pools import chain_now
@@ -152,6 +152,6 @@ def task_results(task: Task) -> dict | str | None:
         return None
     raw = bytes.fromhex(task.results[2:])
     try:
-        return json.loads(raw.decode())
-    except (UnicodeDecodeError, ValueError):
+        return json_parse("results", raw.decode())
+    except (UnicodeDecodeError, InputInvalid):
         return task.results

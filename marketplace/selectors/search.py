@@ -4,16 +4,14 @@ Called by marketplace.web.views_search. An address may be a pool, an app, a data
 32 bytes may be a deal, a task or a transaction (then whatever its events were about).
 """
 
-import re
+from contextlib import suppress
 from dataclasses import dataclass
 
 from django.db.models import Q
-from eth_utils import to_checksum_address
 
+from marketplace.chain.parse import InputInvalid, address_parse, bytes32_parse
 from marketplace.models import App, Dataset, Deal, RawEvent, Task, Workerpool
 
-ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
-BYTES32 = re.compile(r"^0x[0-9a-fA-F]{64}$")
 TEXT_RESULTS = 20
 
 
@@ -26,10 +24,10 @@ class Hit:
 
 def search(*, chain_id: int, query: str) -> list[Hit]:
     query = query.strip()
-    if ADDRESS.match(query):
-        return _address_hits(chain_id, to_checksum_address(query))
-    if BYTES32.match(query):
-        return _bytes32_hits(chain_id, query.lower())
+    with suppress(InputInvalid):
+        return _address_hits(chain_id, address_parse("query", query))
+    with suppress(InputInvalid):
+        return _bytes32_hits(chain_id, bytes32_parse("query", query))
     if len(query) < 2:
         return []
     return _text_hits(chain_id, query)

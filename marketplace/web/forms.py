@@ -1,27 +1,34 @@
 """Forms of the pages: what a visitor may type, with the messages shown when it is wrong."""
 
-from decimal import Decimal
-
 from django import forms
 
+from marketplace.chain.parse import MAX_RLC, InputInvalid, rlc_parse
 from marketplace.chain.protocol import TAG_LABELS
 from marketplace.models import WorkerpoolProfile
 from orderbook.market import BookFilter
 
-NRLC = Decimal(10**9)
 TAG_CHOICES = list(TAG_LABELS.items())
-MAX_RLC = Decimal(87_000_000)  # RLC's whole supply: no price or amount can be above it
+
+
+def field_parse(parse, name: str, value):
+    """A form's value through the parser core: its refusal becomes the field's error."""
+    try:
+        return parse(name, value)
+    except InputInvalid as refusal:
+        raise forms.ValidationError(refusal.message) from None
 
 
 class RlcField(forms.DecimalField):
-    """An amount typed in RLC, cleaned to integer nRLC."""
+    """An amount typed in RLC, cleaned to integer nRLC by the one amount rule."""
 
     def __init__(self, **kwargs):
+        # The bounds only set the input's attributes: rlc_parse enforces them.
         super().__init__(min_value=0, max_value=MAX_RLC, decimal_places=9, **kwargs)
 
     def clean(self, value):
-        amount = super().clean(value)
-        return None if amount is None else int(amount * NRLC)
+        if value in self.empty_values:
+            return super().clean(value)
+        return field_parse(rlc_parse, self.label or "amount", value)
 
 
 class MarketFilterForm(forms.Form):

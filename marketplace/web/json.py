@@ -1,13 +1,12 @@
-"""JSON answers for the pages' wallet calls: {"ok": true, …} or {"ok": false, "error": …}."""
+"""JSON answers for the pages' wallet calls (the store's included): {"ok": true, …} or
+{"ok": false, "error": …}; `json_endpoint` turns every Refusal a view raises into the latter."""
 
-import json
 from functools import wraps
 
 from django.http import JsonResponse
 
-
-class BadRequest(Exception):
-    pass
+from marketplace.chain.parse import InputInvalid, json_parse
+from marketplace.refusal import Refusal
 
 
 def ok(**data) -> JsonResponse:
@@ -18,13 +17,21 @@ def refused(message: str, status: int = 400) -> JsonResponse:
     return JsonResponse({"ok": False, "error": message}, status=status)
 
 
+def json_endpoint(view):
+    @wraps(view)
+    def answered(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except Refusal as refusal:
+            return refused(refusal.message, refusal.status)
+
+    return answered
+
+
 def body_json(request) -> dict:
-    try:
-        data = json.loads(request.body or b"{}")
-    except (ValueError, UnicodeDecodeError):
-        raise BadRequest("the request body is not valid JSON") from None
+    data = json_parse("the request body", request.body or b"{}")
     if not isinstance(data, dict):
-        raise BadRequest("the request body must be a JSON object")
+        raise InputInvalid("the request body must be a JSON object")
     return data
 
 
@@ -34,17 +41,22 @@ def signed_in(request) -> str | None:
 
 
 def wallet_required(view):
-    """A JSON view for a signed-in wallet only; it gets the address as `wallet`."""
+    """A JSON endpoint for a signed-in wallet only; it gets the address as `wallet`."""
 
+    @json_endpoint
     @wraps(view)
     def guarded(request, *args, **kwargs):
         wallet = signed_in(request)
         if not wallet:
-            return refused("sign in with your wallet first", 403)
+            raise Refusal("sign in with your wallet first", status=403)
         return view(request, *args, wallet=wallet, **kwargs)
 
     return guarded
 
 
-def form_errors_text(form) -> str:
-    return "; ".join(f"{field}: {' '.join(errors)}" for field, errors in form.errors.items())
+def form_checked(form):
+    """The form once valid; its errors as one refusal otherwise."""
+    if not form.is_valid():
+        errors = "; ".join(f"{field}: {' '.join(e)}" for field, e in form.errors.items())
+        raise InputInvalid(errors)
+    return form

@@ -13,10 +13,12 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.utils import timezone
-from eth_utils import is_address, to_checksum_address
+from eth_utils import to_checksum_address
 from web3 import HTTPProvider
 
+from marketplace.chain.parse import address_parse
 from marketplace.models import SignInNonce
+from marketplace.refusal import Refusal
 
 # siwe's grammar restates a few RFC 5234 core rules identically; abnf warns about each at import.
 warnings.filterwarnings("ignore", message="rule '.*' redefines", module="abnf")
@@ -39,8 +41,10 @@ REFUSALS = {
 STATEMENT = "Sign in to PoCo Market. This costs nothing and sends no transaction."
 
 
-class SignInInvalid(Exception):
+class SignInInvalid(Refusal):
     """The message or its signature does not sign this session in; the text says why."""
+
+    status = 403
 
 
 def _iso(moment) -> str:
@@ -60,15 +64,14 @@ def signin_message_prepare(
     *, session_key: str, address: str, domain: str, uri: str, chain_id: int
 ) -> str:
     """The EIP-4361 text for `address` to personal_sign, with a fresh single-use nonce."""
-    if not is_address(address):
-        raise SignInInvalid("address must be a 0x-prefixed 20-byte hex address")
+    address = address_parse("address", address)
     now = timezone.now()
     SignInNonce.objects.filter(created_at__lt=now - NONCE_TTL).delete()
     nonce = secrets.token_hex(12)
     SignInNonce.objects.create(nonce=nonce, session_key=session_key)
     message = SiweMessage(
         domain=domain,
-        address=to_checksum_address(address),
+        address=address,
         statement=STATEMENT,
         uri=uri,
         version="1",

@@ -4,6 +4,7 @@ from functools import partial
 
 from django.urls import path, re_path
 
+from marketplace.chain.parse import ADDRESS_PATTERN, BYTES32_PATTERN
 from marketplace.web import (
     views_accounts,
     views_assets,
@@ -17,8 +18,7 @@ from marketplace.web import (
     views_tx,
 )
 
-ADDRESS = r"(?P<address>0x[0-9a-fA-F]{40})"
-BYTES32 = r"0x[0-9a-fA-F]{64}"
+ADDRESS = rf"(?P<address>{ADDRESS_PATTERN})"
 
 urlpatterns = [
     path("", views_market.market_page, name="market"),
@@ -34,8 +34,8 @@ urlpatterns = [
     ),
     path("deals/all", views_deals.deals_page, name="deals"),
     path("deals/mine", partial(views_deals.deals_page, mine=True), name="my-deals"),
-    re_path(rf"^deal/(?P<dealid>{BYTES32})$", views_deals.deal_page, name="deal"),
-    re_path(rf"^task/(?P<taskid>{BYTES32})$", views_deals.task_page, name="task"),
+    re_path(rf"^deal/(?P<dealid>{BYTES32_PATTERN})$", views_deals.deal_page, name="deal"),
+    re_path(rf"^task/(?P<taskid>{BYTES32_PATTERN})$", views_deals.task_page, name="task"),
     path("search", views_search.search_page, name="search"),
     path("auth/message", views_signin.message, name="signin-message"),
     path("auth/verify", views_signin.verify, name="signin-verify"),

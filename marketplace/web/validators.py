@@ -1,20 +1,20 @@
-"""Normalising ids from URLs: EIP-55 addresses and lower-case bytes32, or a 404."""
-
-import re
+"""Ids in page URLs through the one parser core (marketplace.chain.parse): a malformed id names
+no page, so its refusal is a 404 that says why."""
 
 from django.http import Http404
-from eth_utils import is_address, to_checksum_address
 
-BYTES32 = re.compile(r"^0x[0-9a-fA-F]{64}$")
-
-
-def address_or_404(value: str) -> str:
-    if not is_address(value):
-        raise Http404(f"{value} is not an address")
-    return to_checksum_address(value)
+from marketplace.chain.parse import InputInvalid, address_parse, bytes32_parse
 
 
-def bytes32_or_404(value: str) -> str:
-    if not BYTES32.match(value):
-        raise Http404(f"{value} is not a 32-byte id")
-    return value.lower()
+def address_or_404(value: str, *, name: str = "address") -> str:
+    try:
+        return address_parse(name, value)
+    except InputInvalid as refusal:
+        raise Http404(refusal.message) from None
+
+
+def bytes32_or_404(value: str, *, name: str) -> str:
+    try:
+        return bytes32_parse(name, value)
+    except InputInvalid as refusal:
+        raise Http404(refusal.message) from None

@@ -23,7 +23,7 @@ def deals_page(request, *, mine: bool = False):
     filters: dict[str, Any] = {}
     for param, name in LIST_FILTERS.items():
         if request.GET.get(param):
-            filters[name] = address_or_404(request.GET[param])
+            filters[name] = address_or_404(request.GET[param], name=param)
     category = request.GET.get("category", "")
     if category.isdigit():
         filters["category"] = int(category)
@@ -50,7 +50,7 @@ def deals_page(request, *, mine: bool = False):
 
 def deal_page(request, dealid):
     chain_id = site_chain_id()
-    dealid = bytes32_or_404(dealid)
+    dealid = bytes32_or_404(dealid, name="dealid")
     try:
         deal = selectors.deal_get(chain_id=chain_id, dealid=dealid)
     except Deal.DoesNotExist:
@@ -67,7 +67,7 @@ def deal_page(request, dealid):
 
 def task_page(request, taskid):
     chain_id = site_chain_id()
-    taskid = bytes32_or_404(taskid)
+    taskid = bytes32_or_404(taskid, name="taskid")
     try:
         task = selectors.task_get(chain_id=chain_id, taskid=taskid)
     except Task.DoesNotExist:

@@ -11,19 +11,11 @@ from django.views.decorators.http import require_POST
 from marketplace.chain.protocol import TAG_LABELS, ZERO_ADDRESS, tag_value
 from marketplace.models import App, Category, Dataset
 from marketplace.ratelimit import rate_limited
-from marketplace.web.json import (
-    BadRequest,
-    body_json,
-    form_errors_text,
-    ok,
-    refused,
-    signed_in,
-    wallet_required,
-)
+from marketplace.web.json import body_json, form_checked, ok, signed_in, wallet_required
 from marketplace.web.partials import page_or_fragment
 from marketplace.web.site import site_chain_id
 from orderbook import drafts
-from orderbook.parsing import MAX_PARAMS, OrderInvalid
+from orderbook.parsing import MAX_PARAMS
 from orderbook.quote import NoQuote, quote_cheapest
 
 TAGS = [(name, TAG_LABELS[name]) for name in ("tee", "gpu")]
@@ -108,22 +100,11 @@ def quote_request_prepare(request, *, wallet: str):
     """The request order to sign for the current best quote (recomputed here, never taken from
     the page), with the hashes of the orders it is to be matched with."""
     chain_id = site_chain_id()
-    try:
-        data = body_json(request)
-    except BadRequest as exc:
-        return refused(str(exc))
-    form = QuoteForm(data, chain_id=chain_id)
-    if not form.is_valid():
-        return refused(form_errors_text(form))
-    try:
-        quote = _quote(form, chain_id=chain_id, requester=wallet)
-        order = drafts.request_order_draft(
-            quote=quote, requester=wallet, params=form.cleaned_data["params"] or ""
-        )
-    except NoQuote as exc:
-        return refused(str(exc), 409)
-    except OrderInvalid as exc:
-        return refused(str(exc))
+    form = form_checked(QuoteForm(body_json(request), chain_id=chain_id))
+    quote = _quote(form, chain_id=chain_id, requester=wallet)
+    order = drafts.request_order_draft(
+        quote=quote, requester=wallet, params=form.cleaned_data["params"] or ""
+    )
     return ok(
         order=order,
         typedData=drafts.typed_data_for_wallet(kind="requestorder", order=order),

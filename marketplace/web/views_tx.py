@@ -5,26 +5,27 @@ from django.views.decorators.http import require_POST
 
 from marketplace.chain import transactions
 from marketplace.chain.orders import empty_dataset_order
+from marketplace.chain.parse import (
+    InputInvalid,
+    bytes32_parse,
+    choice_parse,
+    rlc_parse,
+    uint_parse,
+)
 from marketplace.chain.protocol import ORDER_KINDS
 from marketplace.ratelimit import rate_limited
-from marketplace.web.json import BadRequest, body_json, ok, refused, wallet_required
+from marketplace.refusal import Refusal
+from marketplace.web.json import body_json, ok, wallet_required
 from marketplace.web.site import site_chain_id, site_hub, site_rlc
-from marketplace.web.views_orders import rlc_to_nrlc
 from orderbook.models import Order
-from orderbook.parsing import OrderInvalid, bytes32_parse
 from orderbook.selectors import order_get
 
+# Tasks claimed in one transaction: each claim costs ~100k gas, so a few hundred fill a block;
+# a longer list is refused before it is encoded.
+MAX_CLAIM_TASKS = 200
 
-def _prepared(request, build):
-    try:
-        data = body_json(request)
-        tx = build(data, site_chain_id())
-    except (BadRequest, OrderInvalid) as exc:
-        return refused(str(exc))
-    except PermissionError as exc:
-        return refused(str(exc), 403)
-    except LookupError as exc:
-        return refused(str(exc), 404)
+
+def _prepared(tx: transactions.PreparedTx):
     return ok(tx=tx.as_dict())
 
 
@@ -32,14 +33,14 @@ def _prepared(request, build):
 @rate_limited(group="prepare")
 @wallet_required
 def deposit(request, *, wallet: str):
+    data = body_json(request)
     return _prepared(
-        request,
-        lambda data, chain_id: transactions.tx_deposit_prepare(
-            chain_id=chain_id,
+        transactions.tx_deposit_prepare(
+            chain_id=site_chain_id(),
             hub=site_hub(),
             rlc=site_rlc(),
-            amount=rlc_to_nrlc("amount", data.get("amount")),
-        ),
+            amount=rlc_parse("amount", data.get("amount")),
+        )
     )
 
 
@@ -47,13 +48,13 @@ def deposit(request, *, wallet: str):
 @rate_limited(group="prepare")
 @wallet_required
 def withdraw(request, *, wallet: str):
+    data = body_json(request)
     return _prepared(
-        request,
-        lambda data, chain_id: transactions.tx_withdraw_prepare(
-            chain_id=chain_id,
+        transactions.tx_withdraw_prepare(
+            chain_id=site_chain_id(),
             hub=site_hub(),
-            amount=rlc_to_nrlc("amount", data.get("amount")),
-        ),
+            amount=rlc_parse("amount", data.get("amount")),
+        )
     )
 
 
@@ -61,7 +62,7 @@ def _open_order(chain_id: int, kind: str, value) -> Order:
     digest = bytes32_parse(kind, value)
     order = order_get(chain_id=chain_id, kind=kind, order_hash=digest)
     if order is None or order.status != Order.OPEN:
-        raise LookupError(f"{kind} {digest} is not open on the book any more")
+        raise Refusal(f"{kind} {digest} is not open on the book any more", status=404)
     return order
 
 
@@ -69,67 +70,66 @@ def _open_order(chain_id: int, kind: str, value) -> Order:
 @rate_limited(group="prepare")
 @wallet_required
 def match(request, *, wallet: str):
-    def build(data, chain_id):
-        orders = {
-            kind: _open_order(chain_id, kind, data.get(kind)).order
-            for kind in ("apporder", "workerpoolorder", "requestorder")
-        }
-        dataset = data.get("datasetorder")
-        orders["datasetorder"] = (
-            _open_order(chain_id, "datasetorder", dataset).order
-            if dataset
-            else empty_dataset_order()
-        )
-        return transactions.tx_match_prepare(chain_id=chain_id, hub=site_hub(), orders=orders)
-
-    return _prepared(request, build)
+    data = body_json(request)
+    chain_id = site_chain_id()
+    orders = {
+        kind: _open_order(chain_id, kind, data.get(kind)).order
+        for kind in ("apporder", "workerpoolorder", "requestorder")
+    }
+    dataset = data.get("datasetorder")
+    orders["datasetorder"] = (
+        _open_order(chain_id, "datasetorder", dataset).order if dataset else empty_dataset_order()
+    )
+    return _prepared(
+        transactions.tx_match_prepare(chain_id=chain_id, hub=site_hub(), orders=orders)
+    )
 
 
 def _indices(name: str, value) -> list[int]:
-    if not isinstance(value, list) or not all(isinstance(i, int) and i >= 0 for i in value):
-        raise BadRequest(f"{name} must be a list of task indices")
-    return value
+    if not isinstance(value, list):
+        raise InputInvalid(f"{name} must be a list of task indices")
+    if len(value) > MAX_CLAIM_TASKS:
+        raise InputInvalid(f"{name}: at most {MAX_CLAIM_TASKS} tasks per claim transaction")
+    return [uint_parse(f"{name}[{i}]", index) for i, index in enumerate(value)]
 
 
 @require_POST
 @rate_limited(group="prepare")
 @wallet_required
 def claim(request, *, wallet: str):
-    def build(data, chain_id):
-        initialized = _indices("initialized", data.get("initialized", []))
-        uninitialized = _indices("uninitialized", data.get("uninitialized", []))
-        if bool(initialized) == bool(uninitialized):
-            raise BadRequest("claim either initialized or uninitialized tasks, one list at a time")
-        return transactions.tx_claim_prepare(
-            chain_id=chain_id,
+    data = body_json(request)
+    initialized = _indices("initialized", data.get("initialized", []))
+    uninitialized = _indices("uninitialized", data.get("uninitialized", []))
+    if bool(initialized) == bool(uninitialized):
+        raise InputInvalid("claim either initialized or uninitialized tasks, one list at a time")
+    return _prepared(
+        transactions.tx_claim_prepare(
+            chain_id=site_chain_id(),
             hub=site_hub(),
             dealid=bytes32_parse("dealid", data.get("dealid")),
             indices=initialized or uninitialized,
             initialized=bool(initialized),
         )
-
-    return _prepared(request, build)
+    )
 
 
 @require_POST
 @rate_limited(group="prepare")
 @wallet_required
 def cancel(request, *, wallet: str):
-    def build(data, chain_id):
-        kind = data.get("kind")
-        if kind not in ORDER_KINDS:
-            raise BadRequest("kind must be an order kind")
-        order = order_get(
-            chain_id=chain_id,
-            kind=kind,
-            order_hash=bytes32_parse("orderHash", data.get("orderHash")),
+    data = body_json(request)
+    kind = choice_parse("kind", data.get("kind"), choices=ORDER_KINDS)
+    order = order_get(
+        chain_id=site_chain_id(),
+        kind=kind,
+        order_hash=bytes32_parse("orderHash", data.get("orderHash")),
+    )
+    if order is None:
+        raise Refusal("this order is not in the book", status=404)
+    if order.signer != wallet:
+        raise Refusal(f"only the order's signer {order.signer} can cancel it", status=403)
+    return _prepared(
+        transactions.tx_cancel_prepare(
+            chain_id=site_chain_id(), hub=site_hub(), kind=kind, order=order.order
         )
-        if order is None:
-            raise LookupError("this order is not in the book")
-        if order.signer != wallet:
-            raise PermissionError(f"only the order's signer {order.signer} can cancel it")
-        return transactions.tx_cancel_prepare(
-            chain_id=chain_id, hub=site_hub(), kind=kind, order=order.order
-        )
-
-    return _prepared(request, build)
+    )

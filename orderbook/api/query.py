@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from orderbook.parsing import OrderInvalid, address_parse, bytes32_parse, uint_parse
+from marketplace.chain.parse import InputInvalid, address_parse, bytes32_parse, uint_parse
 from orderbook.selectors import ANY
 
 DEFAULT_PAGE_SIZE = 20
@@ -44,11 +44,11 @@ class Query:
             return False
         if value == "true":
             return True
-        raise OrderInvalid(f"{name} must be a `boolean` type")
+        raise InputInvalid(f"{name} must be a `boolean` type")
 
     def required(self, name: str, value):
         if value is None:
-            raise OrderInvalid(f"{name} is a required field")
+            raise InputInvalid(f"{name} is a required field")
         return value
 
     def page(self) -> Page:
@@ -56,9 +56,9 @@ class Query:
         if self.raw("pageIndex") is not None or self.raw("pageSize") is not None:
             size = self.uint("pageSize")
             if size is not None and size < 10:
-                raise OrderInvalid("pageSize must be greater than or equal to 10")
+                raise InputInvalid("pageSize must be greater than or equal to 10")
             if size is not None and size > 1000:
-                raise OrderInvalid("pageSize must be less than or equal to 1000")
+                raise InputInvalid("pageSize must be less than or equal to 1000")
             size = size or DEFAULT_PAGE_SIZE
             index = self.uint("pageIndex") or 0
             return Page(offset=index * size, limit=size)

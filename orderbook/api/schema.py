@@ -22,7 +22,7 @@ PAGING = [
     param("pageSize", int, "10 to 1000, default 20"),
     param("page", int, "legacy: a raw offset, 20 per page"),
 ]
-ADDRESS = "an address, any case"
+ADDRESS = "an address: `0x` optional, in one letter case or EIP-55 checksummed"
 RESTRICT = "an address or `any`; absent: public orders only"
 
 ERROR = inline_serializer(

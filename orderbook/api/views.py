@@ -4,22 +4,19 @@ Views stay thin: they parse the query, call selectors or services, and shape the
 expects. Every answer below 500 is JSON, errors as {"ok": false, "error": message}.
 """
 
-import logging
-
 from django.conf import settings
-from django.db import DatabaseError
 from django.http import JsonResponse
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers
-from rest_framework.exceptions import ParseError
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from marketplace.chain.parse import InputInvalid, bytes32_parse
 from marketplace.chain.protocol import ORDER_KINDS
-from marketplace.chain.rpc import RpcError, RpcUnavailable
 from marketplace.ratelimit import rate_limited
 from orderbook import book, facts
+from orderbook.api.errors import market_exception_handler
 from orderbook.api.parsers import JSONBodyParser
 from orderbook.api.query import Query
 from orderbook.api.schema import (
@@ -39,20 +36,12 @@ from orderbook.api.schema import (
     page,
     param,
 )
-from orderbook.auth import AuthorizationInvalid, authorization_use, challenge_create
-from orderbook.parsing import OrderInvalid
-from orderbook.services import Refused, order_publish, order_unpublish
-
-log = logging.getLogger(__name__)
-RETRY = "Something went wrong, you should retry later."
+from orderbook.auth import authorization_use, challenge_create
+from orderbook.services import order_publish, order_unpublish
 
 
 def ok(**data) -> Response:
     return Response({"ok": True, **data})
-
-
-def error(message: str, status: int) -> Response:
-    return Response({"ok": False, "error": message}, status=status)
 
 
 class MarketView(APIView):
@@ -64,35 +53,14 @@ class MarketView(APIView):
     # Forms would be parsed as bodies too (and documented): only the SDK's JSON is taken.
     parser_classes = [JSONBodyParser]
 
-    def handle_exception(self, exc):
-        if isinstance(exc, OrderInvalid):
-            return error(str(exc), 400)
-        if isinstance(exc, ParseError):
-            return error("the request body is not valid JSON", 400)
-        if isinstance(exc, AuthorizationInvalid):
-            return error("invalid authorization", 403)
-        if isinstance(exc, Refused):
-            return error(exc.message, 403)
-        if isinstance(exc, book.NotFound):
-            return error(str(exc), 404)
-        if isinstance(exc, RpcUnavailable | RpcError):
-            log.warning("market API: node error: %s", exc)
-            return error(RETRY, 500)
-        if isinstance(exc, DatabaseError):
-            log.warning("market API: database error: %s", exc)
-            return error(RETRY, 500)
-        response = super().handle_exception(exc)
-        detail = (
-            response.data.get("detail", "error") if isinstance(response.data, dict) else "error"
-        )
-        response.data = {"ok": False, "error": str(detail)}
-        return response
+    def get_exception_handler(self):
+        return market_exception_handler
 
     def chain(self, query: Query) -> int:
         value = query.required("chainId", query.raw("chainId"))
         supported = facts.chain_id()
         if value != str(supported):
-            raise OrderInvalid(f"chainId {value} is not supported")
+            raise InputInvalid(f"chainId {value} is not supported")
         return supported
 
 
@@ -183,7 +151,7 @@ class DealView(MarketView):
     )
     def get(self, request, dealid: str):
         chain_id = self.chain(Query(request.query_params))
-        return ok(**book.deal_get(chain_id=chain_id, dealid=dealid))
+        return ok(**book.deal_get(chain_id=chain_id, dealid=bytes32_parse("dealid", dealid)))
 
 
 class OhlcView(MarketView):
@@ -236,7 +204,8 @@ class OrderView(MarketView):
 
     def get(self, request, order_hash: str):
         chain_id = self.chain(Query(request.query_params))
-        return ok(**book.order_lookup(chain_id=chain_id, kind=self.kind, order_hash=order_hash))
+        digest = bytes32_parse("orderHash", order_hash)
+        return ok(**book.order_lookup(chain_id=chain_id, kind=self.kind, order_hash=digest))
 
 
 def orders_views(kind: str) -> tuple[type[APIView], type[APIView]]:

@@ -7,9 +7,9 @@ notes the time just before the call, and waits for the `block_indexed` frame of 
 became visible; the next block comes after a random pause, so that sampling does not lock onto
 the indexer's poll. Baseline, for the same blocks at the same time: a client polling
 eth_blockNumber directly at the indexer's interval, as the indexer does. Two configurations:
-the embedded default (SQLite, no Redis: daphne tails the LiveEvent table, marketplace.live.relay)
-and PostgreSQL with Redis (the indexer broadcasts after commit); each also with 200 more pages
-listening on the same feed.
+the embedded default (SQLite, no Redis: daphne's channel layer, marketplace.live.table_layer,
+tails the LiveEvent table) and PostgreSQL with Redis (the indexer broadcasts after commit);
+each also with 200 more pages listening on the same feed.
 """
 
 import asyncio
@@ -28,7 +28,7 @@ from bench.processes import daphne, manage_start, product_env, stop
 
 TITLE = "Live feed latency: new block to websocket frame"
 SAMPLES = 100
-WARM_UP = 5  # blocks first: the relay learns where the table ends, connections are made
+WARM_UP = 5  # blocks first: the layer's tail learns where the table ends, connections are made
 PAUSE = (0.1, 0.5)  # seconds between blocks, random
 LISTENERS = 200
 FRAME_TIMEOUT = 15.0
@@ -98,10 +98,11 @@ async def _drain(socket):
 async def _samples(*, feed_url, node_url, confirmations, poll, listeners) -> tuple[list, list]:
     """(frame latencies, poll-loop latencies) in ms, one of each per block mined."""
     frames, heads = _FirstSeen(), _FirstSeen()
+    origin = feed_url.replace("ws", "http", 1).split("/ws/")[0]  # as a page of the site
     # No connection limit: the listeners' websockets hold theirs all along.
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session:
-        crowd = [await session.ws_connect(feed_url) for _ in range(listeners)]
-        socket = await session.ws_connect(feed_url)
+        crowd = [await session.ws_connect(feed_url, origin=origin) for _ in range(listeners)]
+        socket = await session.ws_connect(feed_url, origin=origin)
         tasks = [asyncio.create_task(_drain(s)) for s in crowd]
         tasks += [
             asyncio.create_task(_read(socket, frames)),
@@ -200,7 +201,7 @@ def run(ctx: Context) -> Section:
             f"process (DEBUG off) with the product's settings: INDEXER_POLL_SECONDS {poll}, "
             f"CHAIN_CONFIRMATIONS {confirmations} (block b is shown when b+{confirmations} is "
             f"mined; latency counted from that mining), without Redis daphne's "
-            "relay tails the table every 20 ms and hands events to its sockets. "
+            "channel layer tails the table every 20 ms and hands events to its sockets. "
             f"Per run {SAMPLES} blocks "
             f"(after {WARM_UP} of warm-up), {PAUSE[0]} to {PAUSE[1]} s apart at random; each "
             "sample is the time from just before `evm_mine` to the `block_indexed` frame on "

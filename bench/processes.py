@@ -42,6 +42,7 @@ def product_env(*, database_url: str, node=None, deployment: dict | None = None,
         "SECURE_SSL_REDIRECT": "false",
         # The load comes from one address, standing for many clients: limits out of the way.
         **{f"RATE_LIMIT_{group}": "1000000/m" for group in ("PUBLISH", "CHALLENGE", "SIGNIN")},
+        "LIVE_MAX_SOCKETS_PER_CLIENT": "1000000",
     }
     env.pop("REDIS_URL", None)
     if node is not None:

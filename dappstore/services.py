@@ -21,7 +21,7 @@ from dappstore.markdown import markdown_render, markdown_text
 from dappstore.models import Entry, Tag, Version
 from marketplace.chain.parse import InputInvalid
 from marketplace.chain.reader import asset_calls
-from marketplace.indexer.hooks import BatchContext
+from marketplace.indexer.hooks import BatchContext, Hook
 from marketplace.models import App, Dataset, Deal
 from marketplace.refusal import Refusal
 from marketplace.selectors.pools import chain_now
@@ -208,11 +208,14 @@ def entries_owner_refresh(*, chain_id: int, addresses: set[str]) -> int:
     return changed
 
 
-def store_follow_chain(ctx: BatchContext):
-    """Indexer hook: registry transfers move entries to their assets' new owners."""
+def _entries_follow_transfers(ctx: BatchContext, _prepared: None):
     moved = {address for kind, address, _event in ctx.changes.transfers if kind in ASSETS}
     if moved:
         entries_owner_refresh(chain_id=ctx.chain_id, addresses=moved)
+
+
+# Indexer hook: registry transfers move entries to their assets' new owners (index rows only).
+store_follow_chain = Hook(write=_entries_follow_transfers)
 
 
 def stats_recompute(*, chain_id: int) -> int:

@@ -20,6 +20,7 @@ django.setup(set_prefix=False)  # as get_asgi_application does, before models ar
 
 from asgiref.sync import ThreadSensitiveContext, sync_to_async  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.core.handlers.asgi import ASGIHandler  # noqa: E402
 from django.core.handlers.base import BaseHandler  # noqa: E402
@@ -63,7 +64,8 @@ application = ClientAddressMiddleware(
     ProtocolTypeRouter(
         {
             "http": BodyLimitMiddleware(SyncChainASGIHandler(threads=SYNC_THREADS)),
-            "websocket": URLRouter(websocket_urlpatterns),
+            # A page of another site must not open sockets with its visitors' cookies.
+            "websocket": AllowedHostsOriginValidator(URLRouter(websocket_urlpatterns)),
         }
     ),
     hops=settings.TRUSTED_PROXY_HOPS,

@@ -129,7 +129,8 @@ if REDIS_URL:
     }
     CELERY_BROKER_URL = REDIS_URL
 else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    # Live events cross processes through the LiveEvent table (see the layer's docstring).
+    CHANNEL_LAYERS = {"default": {"BACKEND": "marketplace.live.table_layer.TableChannelLayer"}}
     # A broker that needs no server and still crosses processes: message files under var/.
     _broker_dir = VAR_DIR / "celery-broker"
     _broker_dir.mkdir(parents=True, exist_ok=True)
@@ -317,6 +318,7 @@ SILENCED_SYSTEM_CHECKS = [
 
 # --- Background jobs -------------------------------------------------------------------------
 LIVE_EVENT_RETENTION_HOURS = env_int("LIVE_EVENT_RETENTION_HOURS", 24, minimum=1)
+LIVE_MAX_SOCKETS_PER_CLIENT = env_int("LIVE_MAX_SOCKETS_PER_CLIENT", 50, minimum=1)
 STORE_STATS_SECONDS = env_int("STORE_STATS_SECONDS", 30, minimum=1)
 ORDERS_REVALIDATE_SECONDS = env_int("ORDERS_REVALIDATE_SECONDS", 60, minimum=1)
 # A market API challenge must be used this soon after GET /challenge (the reference: 5 min).

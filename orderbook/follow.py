@@ -1,22 +1,30 @@
 """Orders followed on chain: fills, cancels, deaths and revivals, driven by the indexer.
 
-`orders_follow_chain` is the indexer hook (settings.INDEXER_HOOKS): it runs inside the batch's
-transaction, reads owners and stakes from the index rows that batch just wrote, and consumed
-volumes from the node at the batch's block. On a rollback it re-derives the state of every
-order the undone events touched, so an undone fill or cancel brings the order back.
+`orders_follow_chain` is the indexer hook (settings.INDEXER_HOOKS). Before the batch's write
+transaction it reads from the node what the batch's events tell of orders: the orders presigns
+and broadcasts bring in, and the consumed volumes of the orders the events touch, at the batch's
+block. Inside the transaction it writes the orders, with owners and stakes from the index rows
+the batch just wrote. On a rollback it re-derives the state of every order the undone events
+touched, so an undone fill or cancel brings the order back.
 """
 
 import logging
+from dataclasses import dataclass, field
 
 from django.db.models import Q
 from django.utils.timezone import now
+from eth_abi import decode
+from eth_abi.exceptions import DecodingError
 
+from marketplace.chain.abi_codec import to_python
+from marketplace.chain.answers import MalformedAnswer, fields, hex_data
 from marketplace.chain.orders import order_hash, order_signer
 from marketplace.chain.parse import InputInvalid
 from marketplace.chain.protocol import ASSET_OF_KIND, HUB, MANAGE_FUNCTION, ORDER_NAMES
-from marketplace.indexer.hooks import BatchContext
+from marketplace.indexer.events import Event
+from marketplace.indexer.hooks import BatchContext, Hook
 from marketplace.live.events import live_event_add
-from marketplace.models import Account, Deal, RawEvent
+from marketplace.models import Account, Block, Deal, RawEvent
 from orderbook.facts import ASSET_MODELS
 from orderbook.models import Order
 from orderbook.parsing import order_parse
@@ -38,50 +46,100 @@ def _hash_arg(event) -> str:
     return next(iter(event.args.values()))
 
 
-def orders_follow_chain(ctx: BatchContext):
-    hashes: set[str] = set()
-    assets: set[str] = set()
-    entering = []
+@dataclass
+class _Touched:
+    """What a batch's events say of orders, without reading anything."""
+
+    hashes: set[str] = field(default_factory=set)  # filled or closed
+    assets: set[str] = field(default_factory=set)  # transferred
+    signers: set[str] = field(default_factory=set)  # whose account changed
+    entering: list[Event] = field(default_factory=list)  # presigns and broadcasts
+
+
+@dataclass
+class _Entering:
+    event: Event
+    kind: str
+    order: dict  # parsed, with the signature it came with
+    digest: str
+    presigned: bool
+
+
+@dataclass
+class _Read:
+    """What the hook reads from the node, before the batch's write transaction."""
+
+    touched: _Touched
+    entering: list[_Entering]  # orders the batch's events bring into the book
+    gone: list[str]  # on a rollback: hashes of the orders the fork brought in
+    consumed: dict[str, int]  # order hash -> volume consumed at the batch's block
+
+
+def _touched(ctx: BatchContext) -> _Touched:
+    touched = _Touched(signers=set(ctx.changes.accounts))
     for event in ctx.events:
         if event.name == "OrdersMatched":
-            hashes.update(
+            touched.hashes.update(
                 event.args[k] for k in ("appHash", "datasetHash", "workerpoolHash", "requestHash")
             )
         elif _event_kind(event.name, "Closed"):
-            hashes.add(_hash_arg(event))
+            touched.hashes.add(_hash_arg(event))
         elif _event_kind(event.name, "Signed") or _event_kind(event.name, "Broadcast"):
-            entering.append(event)
-    for _kind, address, _event in ctx.changes.transfers:
-        assets.add(address)
-    signers = set(ctx.changes.accounts)
+            touched.entering.append(event)
+    touched.assets.update(address for _kind, address, _event in ctx.changes.transfers)
+    return touched
 
+
+def _affected(ctx: BatchContext, touched: _Touched):
+    affected = Order.objects.filter(chain_id=ctx.chain_id).filter(
+        Q(order_hash__in=touched.hashes)
+        | Q(app__in=touched.assets, kind="apporder")
+        | Q(dataset__in=touched.assets, kind="datasetorder")
+        | Q(workerpool__in=touched.assets, kind="workerpoolorder")
+        | Q(signer__in=touched.signers, kind__in=["workerpoolorder", "requestorder"])
+    )
+    return affected if ctx.rollback else affected.filter(status=Order.OPEN)
+
+
+def _orders_read(ctx: BatchContext) -> _Read:
+    touched = _touched(ctx)
+    entering: list[_Entering] = []
+    gone: list[str] = []
+    if ctx.rollback:
+        gone = [h for h in (_entering_hash(ctx, e) for e in touched.entering) if h]
+    else:
+        entering = [o for o in (_entering(ctx, e) for e in touched.entering) if o]
+    hashes = set(_affected(ctx, touched).values_list("order_hash", flat=True))
+    hashes |= {o.digest for o in entering}
+    consumed = consumed_read(reader=ctx.reader, block=ctx.block, hashes=hashes)
+    return _Read(touched=touched, entering=entering, gone=gone, consumed=consumed)
+
+
+def _orders_write(ctx: BatchContext, read: _Read):
     if ctx.rollback:
         # Orders that entered the book through the abandoned fork's events go with it.
-        gone = [_entering_hash(ctx, e) for e in entering]
-        Order.objects.filter(chain_id=ctx.chain_id, order_hash__in=[h for h in gone if h]).exclude(
+        Order.objects.filter(chain_id=ctx.chain_id, order_hash__in=read.gone).exclude(
             source=Order.API
         ).delete()
     else:
-        for event in entering:
-            _enter(ctx, event)
+        for entering in read.entering:
+            _enter(ctx, entering)
         _announce_deals(ctx)
-
-    affected = Order.objects.filter(chain_id=ctx.chain_id).filter(
-        Q(order_hash__in=hashes)
-        | Q(app__in=assets, kind="apporder")
-        | Q(dataset__in=assets, kind="datasetorder")
-        | Q(workerpool__in=assets, kind="workerpoolorder")
-        | Q(signer__in=signers, kind__in=["workerpoolorder", "requestorder"])
-    )
-    if not ctx.rollback:
-        affected = affected.filter(status=Order.OPEN)
+    # An order published through the API since the reads is left to the periodic re-check.
+    orders = [o for o in _affected(ctx, read.touched) if o.order_hash in read.consumed]
     orders_revalidate(
-        chain_id=ctx.chain_id,
-        reader=ctx.reader,
-        block=ctx.block,
-        orders=list(affected),
-        revive=ctx.rollback,
+        chain_id=ctx.chain_id, orders=orders, consumed=read.consumed, revive=ctx.rollback
     )
+
+
+orders_follow_chain = Hook(prepare=_orders_read, write=_orders_write)
+
+
+def consumed_read(*, reader, block, hashes) -> dict[str, int]:
+    """Order hash -> volume consumed, read at `block`."""
+    hashes = sorted(hashes)
+    calls = [reader.hub_call("viewConsumed", bytes.fromhex(h[2:])) for h in hashes]
+    return dict(zip(hashes, reader.many(calls, block=block), strict=True))
 
 
 def _announce_deals(ctx: BatchContext):
@@ -101,23 +159,19 @@ def _announce_deals(ctx: BatchContext):
 def orders_revalidate(
     *,
     chain_id: int,
-    reader,
-    block,
     orders: list[Order],
+    consumed: dict[str, int],
     revive: bool,
     owners: dict[str, str] | None = None,
     stakes: dict[str, int] | None = None,
 ) -> list[Order]:
-    """Re-derive remaining and status of `orders` from the chain at `block`.
+    """Re-derive remaining and status of `orders` from their `consumed` volumes (consumed_read,
+    before the write transaction).
 
-    Owners and stakes default to the index rows (current at `block` inside a batch); the
-    periodic revalidation passes what it read from the node instead."""
+    Owners and stakes default to the index rows (current at the batch's block inside a batch);
+    the periodic revalidation passes what it read from the node instead."""
     if not orders:
         return []
-    consumed = reader.many(
-        [reader.hub_call("viewConsumed", bytes.fromhex(o.order_hash[2:])) for o in orders],
-        block=block,
-    )
     owners = _owners(chain_id, orders) if owners is None else owners
     if stakes is None:
         stakes = dict(
@@ -133,7 +187,8 @@ def orders_revalidate(
         ).values_list("data", flat=True)
     )
     changed, left_open = [], []
-    for order, used in zip(orders, consumed, strict=True):
+    for order in orders:
+        used = consumed[order.order_hash]
         status, reason = _status(order, used, owners, stakes, closed)
         remaining = max(0, order.volume - used)
         if order.status != Order.OPEN and not revive:
@@ -210,7 +265,7 @@ def _entering_order(ctx: BatchContext, event) -> tuple[str, dict] | None:
     kind = _event_kind(event.name, "Signed")
     # A presign carries only the hash: the order is in the calldata of manage<X>Order.
     tx = ctx.reader.rpc.call("eth_getTransactionByHash", [event.tx_hash])
-    data = bytes.fromhex((tx or {}).get("input", "0x")[2:])
+    data = b"" if tx is None else hex_data(fields(tx, "input")["input"])
     name_kind = MANAGE_BY_SELECTOR.get(data[:4])
     if not name_kind or name_kind[1] != kind:
         log.info(
@@ -218,11 +273,10 @@ def _entering_order(ctx: BatchContext, event) -> tuple[str, dict] | None:
         )
         return None
     function = HUB[name_kind[0]]
-    from eth_abi import decode
-
-    from marketplace.chain.abi_codec import to_python
-
-    (operation,) = decode(function.input_types, data[4:])
+    try:
+        (operation,) = decode(function.input_types, data[4:])
+    except DecodingError as exc:
+        raise MalformedAnswer(f"transaction {event.tx_hash}: {exc}") from exc
     decoded = to_python(function.inputs[0], operation)
     order = decoded[next(iter(decoded))]
     return kind, {**order, "sign": "0x"}
@@ -241,10 +295,11 @@ def _entering_hash(ctx: BatchContext, event) -> str | None:
         return None
 
 
-def _enter(ctx: BatchContext, event):
+def _entering(ctx: BatchContext, event: Event) -> _Entering | None:
+    """The order a presign or broadcast event brings in, parsed, or None if it cannot."""
     entering = _entering_order(ctx, event)
     if not entering:
-        return
+        return None
     kind, raw = entering
     presigned = _event_kind(event.name, "Signed") is not None
     try:
@@ -253,9 +308,15 @@ def _enter(ctx: BatchContext, event):
         )
     except InputInvalid as exc:
         log.info("%s order from %s left out: %s", kind, event.tx_hash, exc)
-        return
+        return None
     order["sign"] = raw["sign"]
     digest = order_hash(kind=kind, order=order, domain=ctx.reader.domain())
+    return _Entering(event=event, kind=kind, order=order, digest=digest, presigned=presigned)
+
+
+def _enter(ctx: BatchContext, entering: _Entering):
+    event, kind, order, digest = entering.event, entering.kind, entering.order, entering.digest
+    presigned = entering.presigned
     if Order.objects.filter(chain_id=ctx.chain_id, order_hash=digest).exists():
         return
     signer = _signer_of(ctx, kind, order)
@@ -270,8 +331,6 @@ def _enter(ctx: BatchContext, event):
         if not valid:
             log.info("broadcast %s %s has no valid signature of %s: left out", kind, digest, signer)
             return
-    from marketplace.models import Block
-
     block = Block.objects.get(chain_id=ctx.chain_id, number=event.block_number)
     Order.objects.create(
         chain_id=ctx.chain_id,

@@ -11,7 +11,7 @@ from django.db import transaction
 from marketplace.chain.protocol import ASSET_OF_KIND
 from marketplace.models import IndexerCursor
 from orderbook import facts
-from orderbook.follow import orders_revalidate
+from orderbook.follow import consumed_read, orders_revalidate
 from orderbook.models import Order
 
 log = logging.getLogger(__name__)
@@ -43,13 +43,15 @@ def open_orders_revalidate() -> int:
                 found = facts.assets_owner(chain=chain_id, kind=asset, addresses=addresses)
                 owners.update({a: f.owner for a, f in found.items() if f.owner})
         stakes = facts.stakes(chain=chain_id, addresses=[o.signer for o in chunk])
-        with transaction.atomic():
+        consumed = consumed_read(
+            reader=facts.chain_reader(), block=block, hashes={o.order_hash for o in chunk}
+        )
+        with transaction.atomic():  # no round trip to the node while it holds the write lock
             changed += len(
                 orders_revalidate(
                     chain_id=chain_id,
-                    reader=facts.chain_reader(),
-                    block=block,
                     orders=chunk,
+                    consumed=consumed,
                     revive=False,
                     owners=owners,
                     stakes=stakes,

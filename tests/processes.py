@@ -35,6 +35,7 @@ def command_env(devnet, **extra) -> dict:
             f"RATE_LIMIT_{group}": "100000/m"
             for group in ("PUBLISH", "CHALLENGE", "SIGNIN", "PREPARE")
         },
+        "LIVE_MAX_SOCKETS_PER_CLIENT": "100000",
     }
     env.update({k: str(v) for k, v in extra.items()})
     return env

@@ -71,7 +71,9 @@ async def _sockets(url: str, chain_id: int, *, count: int, opened: asyncio.Event
     async with aiohttp.ClientSession() as session:
         sockets = [
             await session.ws_connect(
-                f"{url}/ws/live/{chain_id}/deals", timeout=aiohttp.ClientWSTimeout(ws_close=30)
+                f"{url}/ws/live/{chain_id}/deals",
+                origin=url,
+                timeout=aiohttp.ClientWSTimeout(ws_close=30),
             )
             for _ in range(count)
         ]

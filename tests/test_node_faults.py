@@ -3,6 +3,8 @@ resumes with no gap and no duplicate, and the APIs keep serving, saying their da
 
 import random
 import signal
+import subprocess
+import sys
 import threading
 import time
 
@@ -12,7 +14,7 @@ import requests
 from marketplace.models import IndexerCursor
 from marketplace.simulation.market import Market
 from tests.faulty_node import FAULTS, FaultyNode
-from tests.processes import command_env, manage, serve
+from tests.processes import ROOT, command_env, manage, serve
 from tests.snapshot import assert_equals_fresh_index
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -105,3 +107,60 @@ def test_node_answering_errors_and_garbage(market_devnet):
 @pytest.mark.slow
 def test_node_misbehaving_for_long(market_devnet):
     _faults(market_devnet, rounds=3 * len(FAULTS), seed=32)
+
+
+# `manage.py index --follow` with one more hook, whose write has a bug.
+BUGGY_INDEX = """
+import os
+
+import django
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "marketplace.settings")
+django.setup()
+from django.conf import settings
+from django.core.management import execute_from_command_line
+
+from marketplace.indexer.hooks import Hook
+
+
+def _bug(context, prepared):
+    raise TypeError("a bug in a hook")
+
+
+hook_bug = Hook(write=_bug)
+settings.INDEXER_HOOKS = [*settings.INDEXER_HOOKS, "__main__.hook_bug"]
+execute_from_command_line(["manage.py", "index", "--follow", "--quiet"])
+"""
+
+
+def test_a_bug_stops_the_indexer_loudly_and_garbage_is_retried(devnet):
+    buggy = subprocess.run(
+        [sys.executable, "-c", BUGGY_INDEX],
+        env=command_env(devnet),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert buggy.returncode != 0
+    assert "Traceback" in buggy.stderr and "TypeError: a bug in a hook" in buggy.stderr
+    assert "retrying" not in buggy.stderr
+    assert not IndexerCursor.objects.exists()  # the batch went with it
+
+    node = FaultyNode(devnet.url, hang_seconds=1, seed=7).start()
+    follower = manage(
+        ["index", "--follow", "--quiet"], env=command_env(devnet, CHAIN_RPC_URL=node.url)
+    )
+    try:
+        _until(lambda: _alive(follower) and _caught_up(devnet), 60, "never caught up")
+        node.mode = "garbage"
+        _until(lambda: node.served["garbage"] >= 4, 60, "garbage never met")
+        node.mode = "pass"
+        devnet.rpc("evm_mine")
+        _until(lambda: _alive(follower) and _caught_up(devnet), 60, "did not recover")
+    finally:
+        node.mode = "pass"
+        follower.send_signal(signal.SIGTERM)
+        follower.wait(30)
+        node.stop()
+    assert "malformed answer" in follower.stderr.read().decode()

@@ -1,8 +1,10 @@
 """Orders followed on chain: fills, cancels, transfers, stake drops, presigns, reorgs."""
 
 import pytest
+from django.db import connection
 
 from marketplace.chain.protocol import CLOSE, NO_TAG, SIGN
+from marketplace.chain.rpc import RpcClient
 from marketplace.models import LiveEvent
 from marketplace.simulation.actors import match_orders
 from orderbook.models import Order
@@ -185,3 +187,28 @@ def test_presigned_and_broadcast_orders_enter_the_book(api, market):
     assert entered["presigned"].order["salt"] == _salt(7) and entered["presigned"].status == "open"
     assert entered["broadcast"].order["sign"] == broadcast["sign"]
     assert api.get("/apporders", app=market.apps["docker"]).json()["count"] == 2
+
+
+def test_the_indexer_reads_the_node_outside_its_write_transactions(api, market, monkeypatch):
+    """A round trip to the node inside a write transaction would hold SQLite's write lock."""
+    orders, hashes = _publish_deal_orders(api, market, salt=9)
+    matched_at = market.devnet.head()
+    _match(market, orders)
+    presigned = market.developers[0].app_order(
+        app=market.apps["docker"], price=9, volume=2, tag=NO_TAG, salt=_salt(10)
+    )
+    market.developers[0].manage("apporder", presigned, SIGN)
+    in_transaction = []
+    post = RpcClient._post
+
+    def watched(self, payload):
+        in_transaction.append(connection.in_atomic_block)
+        return post(self, payload)
+
+    monkeypatch.setattr(RpcClient, "_post", watched)
+    market.devnet.index()  # a fill and a presign: consumed volumes and the presign's calldata
+    assert _state(hashes["requestorder"]) == ("filled", 0)
+    _reorg_from(market.devnet, matched_at + 1)
+    market.devnet.index()  # a rollback: the survivors' state and the orders it brings back
+    assert _state(hashes["requestorder"]) == ("open", 1)
+    assert in_transaction and not any(in_transaction)

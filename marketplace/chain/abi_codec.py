@@ -8,8 +8,10 @@ and marketplace.chain.fast_abi for the view results it can read (~5x faster, sam
 from contextlib import suppress
 
 from eth_abi import decode, encode
+from eth_abi.exceptions import DecodingError
 from eth_utils import function_abi_to_4byte_selector, keccak
 
+from marketplace.chain.answers import MalformedAnswer, hex_data
 from marketplace.chain.fast_abi import checksum, decoder_for
 
 
@@ -55,15 +57,19 @@ class Function:
     def calldata(self, *args) -> str:
         return "0x" + (self.selector + encode(self.input_types, list(args))).hex()
 
-    def decode(self, result: str):
-        data = bytes.fromhex(result[2:])
+    def decode(self, result):
+        """The outputs of a call's result; MalformedAnswer if the result does not decode."""
+        data = hex_data(result)
         decoded = None
         if self._fast_decode:
             # Data it cannot read goes to eth_abi below, which says what is wrong with it.
             with suppress(ValueError, IndexError):
                 decoded = self._fast_decode(data)
         if decoded is None:
-            values = decode(self.output_types, data)
+            try:
+                values = decode(self.output_types, data)
+            except (DecodingError, UnicodeDecodeError) as exc:
+                raise MalformedAnswer(f"{self.name}: {exc}") from exc
             decoded = [to_python(p, v) for p, v in zip(self.outputs, values, strict=True)]
         return decoded[0] if len(decoded) == 1 else decoded
 

@@ -10,6 +10,8 @@ import time
 
 import requests
 
+from marketplace.chain.answers import fields
+
 
 class RpcUnavailable(Exception):
     """The node cannot be reached or answered something that is not JSON-RPC: try again later."""
@@ -68,7 +70,7 @@ class RpcClient:
         if not isinstance(answer, dict):
             raise RpcUnavailable(f"{method}: malformed answer")
         if "error" in answer:
-            raise RpcError(method, answer["error"])
+            raise RpcError(method, fields(answer["error"]))
         if "result" not in answer:
             raise RpcUnavailable(f"{method}: answer has no result")
         return answer["result"]
@@ -88,7 +90,7 @@ class RpcClient:
             answer = self._post(payload)
             if not isinstance(answer, list):
                 if isinstance(answer, dict) and "error" in answer:
-                    raise RpcError("batch", answer["error"])
+                    raise RpcError("batch", fields(answer["error"]))
                 raise RpcUnavailable("batch: malformed answer")
             by_id = {item.get("id"): item for item in answer if isinstance(item, dict)}
             for i, (method, _params) in zip(ids, part, strict=True):
@@ -96,7 +98,7 @@ class RpcClient:
                 if item is None:
                     raise RpcUnavailable(f"{method}: missing from batch answer")
                 if "error" in item:
-                    raise RpcError(method, item["error"])
+                    raise RpcError(method, fields(item["error"]))
                 results.append(item.get("result"))
         return results
 

@@ -8,6 +8,9 @@ against each log's blockHash, so a range read across a reorg is refused rather t
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from eth_abi.exceptions import DecodingError
+
+from marketplace.chain.answers import MalformedAnswer, fields, hex_text, items, quantity
 from marketplace.chain.protocol import ZERO_BYTES32
 from marketplace.chain.rpc import RpcClient
 from marketplace.indexer.events import (
@@ -50,15 +53,42 @@ class Batch:
         return self.headers[self.end]
 
 
-def _header(raw: dict | None, number: int) -> Header:
+def _header(raw, number: int) -> Header:
     if raw is None:
         raise Inconsistent(f"block {number} is not available yet")
+    raw = fields(raw, "number", "hash", "parentHash", "timestamp")
+    try:
+        timestamp = datetime.fromtimestamp(quantity(raw["timestamp"]), tz=UTC)
+    except (OverflowError, ValueError, OSError) as exc:
+        raise MalformedAnswer(f"block {number}: timestamp {raw['timestamp']!r:.80}") from exc
     return Header(
-        number=int(raw["number"], 16),
-        hash=raw["hash"].lower(),
-        parent_hash=raw["parentHash"].lower(),
-        timestamp=datetime.fromtimestamp(int(raw["timestamp"], 16), tz=UTC),
+        number=quantity(raw["number"]),
+        hash=hex_text(raw["hash"], size=32).lower(),
+        parent_hash=hex_text(raw["parentHash"], size=32).lower(),
+        timestamp=timestamp,
     )
+
+
+def _block_hash(raw) -> str | None:
+    """The hash of an eth_getBlockByNumber answer, None for a block the node does not have."""
+    return None if raw is None else hex_text(fields(raw, "hash")["hash"], size=32).lower()
+
+
+LOG_FIELDS = ("address", "topics", "data", "blockNumber", "blockHash", "transactionHash")
+
+
+def _log(raw) -> dict:
+    """An eth_getLogs entry whose every field event_decode reads is of the right shape."""
+    log = fields(raw, *LOG_FIELDS, "logIndex")
+    hex_text(log["address"], size=20)
+    for topic in items(log["topics"]):
+        hex_text(topic, size=32)
+    hex_text(log["data"])
+    hex_text(log["blockHash"], size=32)
+    hex_text(log["transactionHash"], size=32)
+    quantity(log["blockNumber"])
+    quantity(log["logIndex"])
+    return log
 
 
 def _block_request(number: int) -> tuple[str, list]:
@@ -75,13 +105,22 @@ class Fetcher:
         self.addresses = list(self.emitters)
 
     def head(self) -> int:
-        return int(self.rpc.call("eth_blockNumber"), 16)
+        return quantity(self.rpc.call("eth_blockNumber"))
 
     def block_hashes(self, numbers: list[int]) -> dict[int, str | None]:
         raws = self.rpc.batch([_block_request(n) for n in numbers])
-        return {
-            n: (raw["hash"].lower() if raw else None) for n, raw in zip(numbers, raws, strict=True)
-        }
+        return {n: _block_hash(raw) for n, raw in zip(numbers, raws, strict=True)}
+
+    def _event(self, log: dict, *, emitter: str | None = None) -> Event:
+        """The event of a checked log (_log) of `emitter`, by default the contract that
+        emitted it."""
+        emitter = emitter or self.emitters.get(log["address"].lower())
+        if emitter is None:
+            raise MalformedAnswer(f"a log of {log['address']}, which was not asked for")
+        try:
+            return event_decode(emitter=emitter, log=log)
+        except (DecodingError, UnicodeDecodeError) as exc:
+            raise MalformedAnswer(f"log {log['transactionHash']}: {exc}") from exc
 
     def fetch(
         self, *, start: int, end: int, parent: tuple[int, str] | None, is_workerpool
@@ -95,21 +134,18 @@ class Fetcher:
         if parent:
             requests.append(_block_request(parent[0]))
         answers = self.rpc.batch(requests)
-        hub_logs, policy_logs, end_raw = answers[0], answers[1], answers[2]
-        if parent:
-            parent_raw = answers[3]
-            if parent_raw is None or parent_raw["hash"].lower() != parent[1]:
-                raise ReorgDetected(f"block {parent[0]} changed")
-        end_header: Header | None = _header(end_raw, end)
+        hub_logs = [_log(log) for log in items(answers[0])]
+        policy_logs = [_log(log) for log in items(answers[1])]
+        if parent and _block_hash(answers[3]) != parent[1]:
+            raise ReorgDetected(f"block {parent[0]} changed")
+        end_header: Header | None = _header(answers[2], end)
         cut = range_cut([int(log["blockNumber"], 16) for log in (*hub_logs, *policy_logs)])
         if cut is not None:
             end, end_header = cut, None
             hub_logs = [log for log in hub_logs if int(log["blockNumber"], 16) <= cut]
             policy_logs = [log for log in policy_logs if int(log["blockNumber"], 16) <= cut]
 
-        events = [
-            event_decode(emitter=self.emitters[log["address"].lower()], log=log) for log in hub_logs
-        ]
+        events = [self._event(log) for log in hub_logs]
         minted_pools = {
             "0x" + e.topics[3][-40:]
             for e in events
@@ -120,7 +156,7 @@ class Fetcher:
         for log in policy_logs:
             address = log["address"].lower()
             if address in minted_pools or is_workerpool(address):
-                events.append(event_decode(emitter=WORKERPOOL, log=log))
+                events.append(self._event(log, emitter=WORKERPOOL))
         events.sort(key=lambda e: (e.block_number, e.log_index))
 
         headers = self._headers(events, end, end_header)

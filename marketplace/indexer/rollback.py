@@ -13,8 +13,8 @@ from marketplace.chain.reader import Reader
 from marketplace.indexer.changes import changes_from_events
 from marketplace.indexer.events import WORKERPOOL
 from marketplace.indexer.fetch import Fetcher
-from marketplace.indexer.hooks import BatchContext, hooks_run
-from marketplace.indexer.states import states_read
+from marketplace.indexer.hooks import BatchContext, hooks_prepare, hooks_write
+from marketplace.indexer.states import States, states_read
 from marketplace.indexer.store import (
     ASSET_MODELS,
     account_fields,
@@ -55,28 +55,33 @@ def _stored_events(chain_id: int, after: int, fetcher: Fetcher):
 
 
 def rollback(*, chain_id: int, hub: str, fetcher: Fetcher, reader: Reader, start_block: int) -> int:
-    """Roll back to the common ancestor; returns its number (the new cursor)."""
+    """Roll back to the common ancestor; returns its number (the new cursor).
+
+    Everything read from the node (the ancestor, the survivors' state, the hooks' reads) is read
+    before the write transaction. Only the indexer writes these rows, so what is read of them
+    before it still holds inside."""
     ancestor = common_ancestor(chain_id=chain_id, fetcher=fetcher)
     number = ancestor.number if ancestor else start_block - 1
     at = {"blockHash": ancestor.hash} if ancestor else "latest"
+    events = list(_stored_events(chain_id, number, fetcher))
+    changes = changes_from_events(events=events, hub=hub)
+    survivors = _survivors_read(chain_id, reader, changes, at, number)
+    context = BatchContext(
+        chain_id=chain_id,
+        hub=hub,
+        events=events,
+        changes=changes,
+        reader=reader,
+        block=at,
+        rollback=True,
+        block_number=number,
+        head=number,
+    )
+    prepared = hooks_prepare(context)
     with transaction.atomic():
-        events = list(_stored_events(chain_id, number, fetcher))
-        changes = changes_from_events(events=events, hub=hub)
         Block.objects.filter(chain_id=chain_id, number__gt=number).delete()
-        _refresh_survivors(chain_id, reader, changes, at)
-        hooks_run(
-            BatchContext(
-                chain_id=chain_id,
-                hub=hub,
-                events=events,
-                changes=changes,
-                reader=reader,
-                block=at,
-                rollback=True,
-                block_number=number,
-                head=number,
-            )
-        )
+        _survivors_write(chain_id, survivors)
+        hooks_write(context, prepared)
         IndexerCursor.objects.filter(chain_id=chain_id).update(
             block_number=number, block_hash=ancestor.hash if ancestor else ""
         )
@@ -84,23 +89,23 @@ def rollback(*, chain_id: int, hub: str, fetcher: Fetcher, reader: Reader, start
     return number
 
 
-def _refresh_survivors(chain_id: int, reader: Reader, changes, at):
+def _survivors_read(chain_id: int, reader: Reader, changes, at, number: int) -> States:
+    """The state at `at` of the rows the fork's events touched that outlive its blocks."""
+    kept = {"chain_id": chain_id, "block__number__lte": number}
     assets = [
         (kind, address)
         for kind, address in changes.assets
-        if ASSET_MODELS[kind].objects.filter(chain_id=chain_id, address=address).exists()
+        if ASSET_MODELS[kind].objects.filter(address=address, **kept).exists()
     ]
     tasks = list(
-        Task.objects.filter(chain_id=chain_id, taskid__in=list(changes.tasks)).values_list(
-            "taskid", flat=True
-        )
+        Task.objects.filter(taskid__in=list(changes.tasks), **kept).values_list("taskid", flat=True)
     )
     accounts = list(
-        Account.objects.filter(chain_id=chain_id, address__in=list(changes.accounts)).values_list(
+        Account.objects.filter(address__in=list(changes.accounts), **kept).values_list(
             "address", flat=True
         )
     )
-    states = states_read(
+    return states_read(
         reader=reader,
         changes=changes,
         block=at,
@@ -109,6 +114,9 @@ def _refresh_survivors(chain_id: int, reader: Reader, changes, at):
         tasks=tasks,
         accounts=accounts,
     )
+
+
+def _survivors_write(chain_id: int, states: States):
     for (kind, address), state in states.assets.items():
         ASSET_MODELS[kind].objects.filter(chain_id=chain_id, address=address).update(
             **asset_fields(kind, state)

@@ -12,13 +12,14 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 
 from django.db import DatabaseError, close_old_connections, connection
-from eth_abi.exceptions import DecodingError
 
 from marketplace.chain.abi_codec import checksum
+from marketplace.chain.answers import MalformedAnswer, quantity
 from marketplace.chain.reader import Reader
 from marketplace.chain.rpc import RpcClient, RpcError, RpcUnavailable
 from marketplace.indexer.changes import changes_from_events
 from marketplace.indexer.fetch import Fetcher, Inconsistent, ReorgDetected
+from marketplace.indexer.hooks import BatchContext, hooks_prepare
 from marketplace.indexer.lock import indexer_lock
 from marketplace.indexer.ranges import first_range_blocks, next_range_blocks
 from marketplace.indexer.rollback import rollback
@@ -31,12 +32,10 @@ MAX_BACKOFF = 30.0
 # At the head the cursor row is touched at most this often: enough for staleness, few writes.
 HEARTBEAT_SECONDS = 1.0
 
-
-# What decoding a malformed answer raises (a JSON-RPC envelope around a result of the wrong
-# shape: a number that is not hex, a block without its hash, a view
-# answering no data at a block the node says it has...). Nothing of a range is stored
-# unless all of it decoded, so such an answer is one more reason to retry, like a node error.
-MALFORMED = (ValueError, TypeError, KeyError, AttributeError, IndexError, DecodingError)
+# Retried: the node failing or answering garbage (nothing of a range is stored unless all of it
+# decoded), the database away. Anything else is a bug: it stops the indexer with its traceback
+# (and `index --follow` exits non-zero, for its supervisor to restart it).
+RETRIED = (RpcUnavailable, RpcError, MalformedAnswer, Inconsistent, DatabaseError)
 
 
 class HubMismatch(Exception):
@@ -80,7 +79,7 @@ class Indexer:
 
     def connect(self):
         """Learn the chain id and the registries from the node: nothing is assumed."""
-        self.chain_id = int(self.rpc.call("eth_chainId"), 16)
+        self.chain_id = quantity(self.rpc.call("eth_chainId"))
         code = self.rpc.call("eth_getCode", [self.hub, "latest"])
         if code in ("0x", "0x0", None):
             raise HubMismatch(f"no contract at HUB_ADDRESS {self.hub} on chain {self.chain_id}")
@@ -130,18 +129,20 @@ class Indexer:
             return True, number, target
         end = batch.end  # a range too busy is cut short
         changes = changes_from_events(events=batch.events, hub=self.hub)
-        states = states_read(
-            reader=self.reader, changes=changes, block={"blockHash": batch.end_header.hash}
-        )
-        batch_store(
+        block = {"blockHash": batch.end_header.hash}
+        states = states_read(reader=self.reader, changes=changes, block=block)
+        context = BatchContext(
             chain_id=self.chain_id,
             hub=self.hub,
-            batch=batch,
+            events=batch.events,
             changes=changes,
-            states=states,
-            head=head,
             reader=self.reader,
+            block=block,
+            rollback=False,
+            block_number=end,
+            head=head,
         )
+        batch_store(context=context, batch=batch, states=states, prepared=hooks_prepare(context))
         self.events += len(batch.events)
         self.blocks += end - number
         self.batch_blocks = next_range_blocks(
@@ -184,7 +185,7 @@ class Indexer:
                         first = self.cursor()[0]
                     more, cursor, target = self.step()
                     failures, failing_since = 0, None
-                except (RpcUnavailable, RpcError, Inconsistent, DatabaseError, *MALFORMED) as exc:
+                except RETRIED as exc:
                     failing_since = failing_since or time.monotonic()
                     if not follow and time.monotonic() - failing_since > give_up_after:
                         raise
@@ -195,9 +196,8 @@ class Indexer:
                     failures += 1
                     log.warning(
                         "indexer: %s; retrying in %.1fs",
-                        f"malformed answer: {exc!r}" if isinstance(exc, MALFORMED) else exc,
+                        f"malformed answer: {exc}" if isinstance(exc, MalformedAnswer) else exc,
                         delay,
-                        exc_info=isinstance(exc, MALFORMED) and failures == 1,
                     )
                     if isinstance(exc, DatabaseError):
                         connection.close()

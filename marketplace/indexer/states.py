@@ -8,8 +8,7 @@ function of the stored chain alone, whatever the batch boundaries were.
 import logging
 from dataclasses import dataclass, field
 
-from eth_abi.exceptions import DecodingError
-
+from marketplace.chain.answers import MalformedAnswer
 from marketplace.chain.reader import ASSET_GETTERS, Call, Reader, asset_calls
 from marketplace.chain.rpc import RpcError
 from marketplace.indexer.changes import Changes
@@ -24,10 +23,10 @@ def _read(reader: Reader, calls: list[Call], block: dict | str) -> list:
     only while later blocks the indexer has not reached yet touch the same entities."""
     try:
         return reader.many(calls, block=block)
-    except (RpcError, DecodingError) as exc:
+    except (RpcError, MalformedAnswer) as exc:
         if block == "latest":
             raise
-        reason = exc.message if isinstance(exc, RpcError) else "a view answered no data"
+        reason = exc.message if isinstance(exc, RpcError) else f"a view answered no data: {exc}"
         log.info("state at %s unavailable (%s): reading the latest state", block, reason)
         return reader.many(calls, block="latest")
 

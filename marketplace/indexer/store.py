@@ -9,11 +9,11 @@ from django.db import connection, transaction
 from django.db.models.constants import OnConflict
 from django.utils import timezone
 
-from marketplace.chain.reader import ASSET_GETTERS, Reader
+from marketplace.chain.reader import ASSET_GETTERS
 from marketplace.indexer.changes import Changes
 from marketplace.indexer.events import Event, event_keys
 from marketplace.indexer.fetch import Batch, Header
-from marketplace.indexer.hooks import BatchContext, hooks_run
+from marketplace.indexer.hooks import BatchContext, hooks_write
 from marketplace.indexer.states import States
 from marketplace.models import (
     Account,
@@ -211,34 +211,15 @@ class _Writer:
         }
 
 
-def batch_store(
-    *,
-    chain_id: int,
-    hub: str,
-    batch: Batch,
-    changes: Changes,
-    states: States,
-    head: int,
-    reader: Reader,
-):
+def batch_store(*, context: BatchContext, batch: Batch, states: States, prepared: list):
+    """Store `batch` and what it implies; `prepared` is what the hooks read for `context`."""
+    chain_id, hub, head = context.chain_id, context.hub, context.head
     with transaction.atomic():
         block_ids = _blocks_upsert(chain_id, list(batch.headers.values()))
         w = _Writer(chain_id, block_ids)
         _raw_events_insert(w, batch.events)
-        _store_entities(w, changes, states)
-        hooks_run(
-            BatchContext(
-                chain_id=chain_id,
-                hub=hub,
-                events=batch.events,
-                changes=changes,
-                reader=reader,
-                block={"blockHash": batch.end_header.hash},
-                rollback=False,
-                block_number=batch.end,
-                head=head,
-            )
-        )
+        _store_entities(w, context.changes, states)
+        hooks_write(context, prepared)
         # The previous cursor block was kept only to check the next range's parent: without
         # events it goes, so the stored blocks do not depend on where ranges happened to end.
         Block.objects.filter(

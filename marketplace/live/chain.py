@@ -1,16 +1,17 @@
 """Live events for what the pages show of the chain: new blocks, tasks and accounts.
 
-An indexer hook (settings.INDEXER_HOOKS), run inside the batch's transaction so the events commit
-with the rows they announce. During a backfill nobody watches: only batches near the head, and
-rollbacks, are announced. Orders and deals are announced by orderbook.follow.
+An indexer hook (settings.INDEXER_HOOKS) that reads nothing from the node: it writes inside the
+batch's transaction so the events commit with the rows they announce. During a backfill nobody
+watches: only batches near the head, and rollbacks, are announced. Orders and deals are
+announced by orderbook.follow.
 """
 
-from marketplace.indexer.hooks import BatchContext
+from marketplace.indexer.hooks import BatchContext, Hook
 from marketplace.live.events import live_event_add
 from marketplace.models import Task
 
 
-def chain_announce(ctx: BatchContext):
+def _announce(ctx: BatchContext, _prepared: None):
     if not (ctx.near_head or ctx.rollback):
         return
     live_event_add(
@@ -47,3 +48,6 @@ def chain_announce(ctx: BatchContext):
             key=address,
             payload={"address": address},
         )
+
+
+chain_announce = Hook(write=_announce)

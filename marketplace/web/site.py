@@ -9,6 +9,7 @@ from functools import cache
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
+from marketplace.chain.answers import MalformedAnswer
 from marketplace.chain.protocol import RLC
 from marketplace.chain.reader import Call
 from marketplace.chain.rpc import RpcError, RpcUnavailable
@@ -48,6 +49,6 @@ def wallet_balance(address: str) -> int | None:
     """An address's RLC outside the hub, read from the node now; None when the node is away."""
     try:
         return facts.chain_reader().many([Call(site_rlc(), RLC["balanceOf"], (address,))])[0]
-    except (RpcUnavailable, RpcError) as exc:
+    except (RpcUnavailable, RpcError, MalformedAnswer) as exc:
         log.warning("wallet balance of %s unavailable: %s", address, exc)
         return None

@@ -56,3 +56,10 @@ def test_fast_decoder_matches_eth_abi(function):
 def test_views_the_indexer_reads_take_the_fast_path():
     for name in ("viewDeal", "viewTask", "viewContribution", "viewAccount", "viewScore"):
         assert HUB[name]._fast_decode is not None, name
+
+
+def test_a_name_that_is_not_utf8_reads_with_replacement_characters():
+    # Anyone can deploy an app named with any bytes: the index shows it, it does not stall on it.
+    name = functions(abi("App"))["m_appName"]
+    data = encode(["bytes"], [b"caf\xe9 \xff app"])
+    assert name.decode("0x" + data.hex()) == "caf\ufffd \ufffd app"

@@ -54,7 +54,9 @@ def _bytes(data: bytes, at: int) -> str:
 
 
 def _string(data: bytes, at: int) -> str:
-    return _raw(data, at).decode("utf-8")
+    # Solidity does not check that a string is UTF-8: a name anyone may set must not make its
+    # app unreadable (the indexer would retry that batch forever).
+    return _raw(data, at).decode("utf-8", errors="replace")
 
 
 STATIC = {"address": _address, "bool": _bool, "bytes32": _bytes32}

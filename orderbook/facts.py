@@ -7,18 +7,17 @@ node, one batched round trip for a whole set of orders.
 
 from contextlib import suppress
 from dataclasses import dataclass
-from datetime import timedelta
 from functools import cache
 
 from django.conf import settings
-from django.utils import timezone
 from eth_account.messages import SignableMessage
 
 from marketplace.chain.orders import signable_hash, signer_of
 from marketplace.chain.protocol import APP_REGISTRY
 from marketplace.chain.reader import Call, Reader, asset_calls
 from marketplace.chain.rpc import RpcClient
-from marketplace.models import Account, App, Dataset, IndexerCursor, Workerpool
+from marketplace.models import Account, App, Dataset, Workerpool
+from marketplace.selectors.status import index_staleness
 
 ASSET_MODELS: dict[str, type[App] | type[Dataset] | type[Workerpool]] = {
     "app": App,
@@ -60,15 +59,9 @@ def chain_id() -> int:
 
 
 def index_is_current(*, chain: int) -> bool:
-    cursor = (
-        IndexerCursor.objects.filter(chain_id=chain)
-        .only("block_number", "head_number", "updated_at")
-        .first()
-    )
-    if cursor is None:
-        return False
-    fresh = timezone.now() - cursor.updated_at < timedelta(seconds=settings.INDEX_FRESH_SECONDS)
-    return fresh and cursor.block_number >= cursor.head_number - settings.CHAIN_CONFIRMATIONS
+    """Whether the index may stand in for the node: stricter than the pages' staleness (the
+    head checked within INDEX_FRESH_SECONDS, no block behind)."""
+    return index_staleness(chain_id=chain).current(seconds=settings.INDEX_FRESH_SECONDS, blocks=0)
 
 
 @dataclass

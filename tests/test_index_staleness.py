@@ -58,3 +58,27 @@ def test_an_idle_chain_stays_fresh_while_the_indexer_polls(market_devnet):
     indexer.heartbeat_at = 0.0
     indexer.step()  # at the head, nothing to store: only the check is recorded
     assert selectors_status.index_staleness().age_seconds < 5
+
+
+def test_publication_trusts_the_index_only_within_the_stricter_bound(market_devnet, settings):
+    """One predicate, two bounds: a page shows an index a block behind as current, while a
+    publication check asks the node until the index is at the head again."""
+    from orderbook.facts import index_is_current
+
+    market_devnet.index()
+    chain = _chain_id(market_devnet)
+    settings.INDEX_FRESH_SECONDS, settings.INDEX_STALE_BLOCKS = 10, 3
+    selectors_status._cache.clear()
+    assert index_is_current(chain=chain)
+
+    IndexerCursor.objects.update(head_number=market_devnet.head() + 1)
+    selectors_status._cache.clear()
+    assert not index_is_current(chain=chain)
+    assert not selectors_status.index_staleness(chain_id=chain).stale
+
+    IndexerCursor.objects.update(
+        head_number=market_devnet.head(), updated_at=timezone.now() - timedelta(seconds=20)
+    )
+    selectors_status._cache.clear()
+    assert not index_is_current(chain=chain)
+    assert not selectors_status.index_staleness(chain_id=chain).stale

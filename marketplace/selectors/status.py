@@ -1,7 +1,9 @@
 """What the pages and APIs tell of the index: where the cursor is, and whether it is stale.
 
 `index_staleness` is the one answer to "can the data shown be trusted to be current?": the API
-headers (marketplace.index_headers), /metrics, /api/v1/status and the pages' banner all use it.
+headers (marketplace.index_headers), /metrics, /api/v1/status and the pages' banner all use it,
+and publication checks (orderbook.facts) ask it, with a stricter bound, whether the index may
+stand in for the node.
 """
 
 import threading
@@ -27,7 +29,21 @@ class IndexStaleness:
     head: int | None  # the node's head as the indexer last saw it
     checked_at: datetime | None  # when the indexer last stored a range or confirmed the head
     age_seconds: float | None
-    stale: bool
+
+    def current(self, *, seconds: float, blocks: int) -> bool:
+        """The indexer checked the head less than `seconds` ago and is at most `blocks` behind
+        it (beyond the confirmations it keeps back)."""
+        if self.age_seconds is None or self.lag_blocks is None:
+            return False
+        return (
+            self.age_seconds <= seconds and self.lag_blocks <= settings.CHAIN_CONFIRMATIONS + blocks
+        )
+
+    @property
+    def stale(self) -> bool:
+        return not self.current(
+            seconds=settings.INDEX_STALE_SECONDS, blocks=settings.INDEX_STALE_BLOCKS
+        )
 
     @property
     def lag_blocks(self) -> int | None:
@@ -55,17 +71,13 @@ def _read(chain_id: int | None) -> IndexStaleness:
         else cursors.order_by("-updated_at").first()
     )
     if cursor is None:
-        return IndexStaleness(chain_id, None, None, None, None, stale=True)
-    age = max(0.0, (timezone.now() - cursor.updated_at).total_seconds())
-    lag = cursor.head_number - cursor.block_number
-    behind = lag > settings.CHAIN_CONFIRMATIONS + settings.INDEX_STALE_BLOCKS
+        return IndexStaleness(chain_id, None, None, None, None)
     return IndexStaleness(
         chain_id=cursor.chain_id,
         last_block=cursor.block_number,
         head=cursor.head_number,
         checked_at=cursor.updated_at,
-        age_seconds=age,
-        stale=age > settings.INDEX_STALE_SECONDS or behind,
+        age_seconds=max(0.0, (timezone.now() - cursor.updated_at).total_seconds()),
     )
 
 

@@ -68,7 +68,9 @@ async def _sockets(url: str, chain_id: int, *, count: int, opened: asyncio.Event
     """`count` websockets on the deals feed; each must receive the event sent once all are
     open. Returns how many did."""
     received = 0
-    async with aiohttp.ClientSession() as session:
+    # An open websocket holds its connection: aiohttp's default pool (100) would keep socket
+    # 101 waiting for one of the others to close.
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session:
         sockets = [
             await session.ws_connect(
                 f"{url}/ws/live/{chain_id}/deals",

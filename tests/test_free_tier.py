@@ -6,8 +6,9 @@ import time
 
 import pytest
 from django.test import override_settings
+from web3 import Web3
 
-from marketplace.chain.node import node_client
+from marketplace.chain.node import NodeProvider, node_client
 from marketplace.chain.rpc import RpcClient
 from marketplace.indexer.runner import Indexer
 from orderbook import facts
@@ -96,3 +97,13 @@ def test_every_client_of_the_site_has_the_provider_settings(settings):
     ):
         assert client.max_batch == 7
         assert client._bucket is not None and client._bucket.rate == 3.0
+
+
+def test_web3_reads_through_the_node_client(devnet, settings):
+    """siwe's check of a contract wallet's sign-in goes through web3: NodeProvider keeps it
+    within the provider's limits too."""
+    settings.CHAIN_RPC_URL = devnet.url
+    w3 = Web3(NodeProvider())
+    assert w3.eth.chain_id == devnet.w3.eth.chain_id
+    assert w3.eth.get_block("latest")["number"] == devnet.head()
+    assert w3.eth.get_code(devnet.hub) == devnet.w3.eth.get_code(devnet.hub)

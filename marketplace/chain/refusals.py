@@ -1,15 +1,22 @@
 """What public providers answer when a request exceeds their limits, told from other errors.
 
 Providers word these differently (and reuse codes: -32005 is a rate limit on one, a result cap
-on another), so the messages are matched, lowercased, on the phrases they are known to use.
+on another), so the messages are matched, lowercased, on the words they are known to use.
 """
 
-BATCH_PHRASES = ("batch",)
-RATE_PHRASES = ("rate limit", "too many requests", "exceeded the rate", "request limit", "capacity")
-LOGS_RANGE_PHRASES = ("block range", "range too large", "range is too large", "maximum block range")
-LOGS_COUNT_PHRASES = ("more than", "response size", "too many results", "results exceed")
-MISSING_STATE_PHRASES = ("missing trie node", "header not found", "state not available",
-                         "historical state", "pruned")  # fmt: skip
+RATE_PHRASES = ("rate limit", "rate exceeded", "too many requests", "request limit", "capacity")
+# A result cap is often worded with the block range that would pass, so it is told first.
+LOGS_COUNT_PHRASES = ("result", "response size", "too many logs")
+LOGS_RANGE_PHRASES = ("range", "blocks at once")
+MISSING_STATE_PHRASES = (
+    "missing trie node",
+    "header not found",
+    "unknown block",
+    "pruned",
+    "state not available",
+    "state is not available",
+    "historical state",
+)
 
 
 def _has(message: str, phrases: tuple[str, ...]) -> bool:
@@ -19,7 +26,7 @@ def _has(message: str, phrases: tuple[str, ...]) -> bool:
 
 def batch_refused(message: str) -> bool:
     """A batch refused for its size, or batches not served at all."""
-    return _has(message, BATCH_PHRASES)
+    return _has(message, ("batch",))
 
 
 def rate_limited(*, code, message: str) -> bool:
@@ -27,12 +34,12 @@ def rate_limited(*, code, message: str) -> bool:
 
 
 def logs_refused(message: str) -> str | None:
-    """Why an eth_getLogs was refused: "range" (too many blocks), "count" (too many logs), or
+    """Why an eth_getLogs was refused: "count" (too many logs), "range" (too many blocks), or
     None when it is not a limit."""
-    if _has(message, LOGS_RANGE_PHRASES):
-        return "range"
     if _has(message, LOGS_COUNT_PHRASES):
         return "count"
+    if _has(message, LOGS_RANGE_PHRASES):
+        return "range"
     return None
 
 

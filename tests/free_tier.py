@@ -43,6 +43,7 @@ class TierState:
         self.met = dict.fromkeys(
             ("429", "batch", "range", "count", "no_address", "history", "dropped", "cut"), 0
         )
+        self.calls = 0  # admitted
         self._tokens = tier.max_rps
         self._at = time.monotonic()
         self._lock = threading.Lock()
@@ -57,6 +58,7 @@ class TierState:
                 self.met["429"] += 1
                 return False
             self._tokens -= calls
+            self.calls += calls
             return True
 
     def fault(self) -> str | None:

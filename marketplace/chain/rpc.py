@@ -27,6 +27,8 @@ RATE_ATTEMPTS = 6
 # Sends of one request cut short by the network (or a proxy) before giving up on it.
 TRANSPORT_ATTEMPTS = 3
 MAX_RETRY_AFTER = 30.0
+# How providers refuse a batch over HTTP; a 401 or 403 (a wrong key) is not cured by splitting.
+BATCH_REFUSALS = (400, 413, 422)
 
 
 class RpcUnavailable(Exception):
@@ -110,7 +112,7 @@ class RpcClient:
                     raise _RateLimited(_retry_after(response))
                 if status >= 500 or status == 408:
                     raise RpcUnavailable(f"{self.url}: HTTP {status}")
-                if status >= 400 and isinstance(payload, list):
+                if status in BATCH_REFUSALS and isinstance(payload, list):
                     raise BatchRefused(f"HTTP {status}")
                 answer = response.json()
             except requests.Timeout as exc:

@@ -1,10 +1,11 @@
 """The indexer's baseline: the same log queries over the same ranges, raw, and nothing else.
 
-JSON-RPC over one kept-alive http.client connection (no requests, no web3), both eth_getLogs of
-a range in one batch as the indexer sends them (the hub and the registries by address, the
-workerpools' PolicyUpdate by topic), ranges as long and cut as short as the indexer's
-(marketplace.indexer.ranges), each log's data decoded with eth_abi from a prebuilt
-(topic0, topic count) -> types map. No headers, no views, no database.
+JSON-RPC over one kept-alive http.client connection (no requests, no web3), the eth_getLogs of a
+range in one batch as the indexer sends them (the hub and the registries by address, the known
+workerpools' PolicyUpdate by address and topic, a third query for the pools a range creates),
+ranges as long and cut as short as the indexer's (marketplace.indexer.ranges), each log's data
+decoded with eth_abi from a prebuilt (topic0, topic count) -> types map. No headers, no views,
+no database.
 """
 
 import http.client
@@ -44,6 +45,17 @@ def _policy_topic() -> str:
     )
 
 
+def _minted(logs: list[dict], *, registry: str) -> list[str]:
+    """Workerpools the workerpool registry's logs create (mints: Transfer from zero)."""
+    return [
+        "0x" + log["topics"][3][-40:]
+        for log in logs
+        if log["address"].lower() == registry.lower()
+        and len(log["topics"]) == 4
+        and log["topics"][1] == "0x" + "0" * 64
+    ]
+
+
 class _Rpc:
     def __init__(self, url: str):
         parts = urlsplit(url)
@@ -69,23 +81,30 @@ class _Rpc:
 def bare_backfill(
     *, rpc_url: str, addresses: list[str], start: int, end: int, max_range_blocks: int
 ) -> tuple[int, float]:
-    """(events, seconds) to read and decode every log the indexer reads from `start` to `end`."""
+    """(events, seconds) to read and decode every log the indexer reads from `start` to `end`;
+    `addresses`: the hub and the registries, the workerpool registry last."""
     types = _types_by_topic()
     policy = _policy_topic()
     rpc = _Rpc(rpc_url)
     events = 0
+    pools: list[str] = []
     started = time.perf_counter()
     try:
         cursor, blocks = start - 1, first_range_blocks(maximum=max_range_blocks)
         while cursor < end:
             last = min(cursor + blocks, end)
             span = {"fromBlock": hex(cursor + 1), "toBlock": hex(last)}
-            logs, policy_logs = rpc.batch(
-                [
-                    ("eth_getLogs", [{**span, "address": addresses}]),
-                    ("eth_getLogs", [{**span, "topics": [policy]}]),
-                ]
-            )
+            queries = [("eth_getLogs", [{**span, "address": addresses}])]
+            if pools:
+                queries.append(("eth_getLogs", [{**span, "address": pools, "topics": [policy]}]))
+            answers = rpc.batch(queries)
+            logs, policy_logs = answers[0], answers[1] if pools else []
+            minted = _minted(logs, registry=addresses[-1])
+            if minted:
+                (more,) = rpc.batch(
+                    [("eth_getLogs", [{**span, "address": minted, "topics": [policy]}])]
+                )
+                policy_logs += more
             cut = range_cut([int(log["blockNumber"], 16) for log in (*logs, *policy_logs)])
             if cut is not None:
                 last = cut
@@ -99,6 +118,7 @@ def bare_backfill(
                     decode(data_types, bytes.fromhex(log["data"][2:]))
                 found += 1
             events += found
+            pools += _minted(logs, registry=addresses[-1])
             blocks = next_range_blocks(
                 current=blocks, events=found, blocks=last - cursor, maximum=max_range_blocks
             )

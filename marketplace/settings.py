@@ -259,6 +259,9 @@ INDEXER_BATCH_BLOCKS = env_int("INDEXER_BATCH_BLOCKS", 2000, minimum=1)
 # A new block reaches open pages within about this pause plus one batch (eth_blockNumber is cheap).
 INDEXER_POLL_SECONDS = env_float("INDEXER_POLL_SECONDS", 0.2)
 CHAIN_RPC_TIMEOUT = env_int("CHAIN_RPC_TIMEOUT", 30, minimum=1)
+# Public providers cap batches and rates (README, "Public providers"); the rate is per process.
+CHAIN_RPC_MAX_BATCH = env_int("CHAIN_RPC_MAX_BATCH", 200, minimum=1)
+CHAIN_RPC_MAX_RPS = env_float("CHAIN_RPC_MAX_RPS", 0.0)
 
 LOGGING = {
     "version": 1,

@@ -12,10 +12,10 @@ from functools import cache
 from django.conf import settings
 from eth_account.messages import SignableMessage
 
+from marketplace.chain.node import node_client
 from marketplace.chain.orders import signable_hash, signer_of
 from marketplace.chain.protocol import APP_REGISTRY
 from marketplace.chain.reader import Call, Reader, asset_calls
-from marketplace.chain.rpc import RpcClient
 from marketplace.models import Account, App, Dataset, Workerpool
 from marketplace.selectors.status import index_staleness
 
@@ -27,12 +27,20 @@ ASSET_MODELS: dict[str, type[App] | type[Dataset] | type[Workerpool]] = {
 
 
 @cache
-def _reader(url: str, hub: str, timeout: int) -> Reader:
-    return Reader(RpcClient(url, timeout=timeout), hub)
+def _reader(hub: str, node: tuple) -> Reader:
+    return Reader(node_client(), hub)
 
 
 def chain_reader() -> Reader:
-    return _reader(settings.CHAIN_RPC_URL, settings.HUB_ADDRESS, settings.CHAIN_RPC_TIMEOUT)
+    """One reader per process: its client's pacing and learnt batch size serve every request.
+    The node's settings key it, so that a test changing them gets a new client."""
+    node = (
+        settings.CHAIN_RPC_URL,
+        settings.CHAIN_RPC_TIMEOUT,
+        settings.CHAIN_RPC_MAX_BATCH,
+        settings.CHAIN_RPC_MAX_RPS,
+    )
+    return _reader(settings.HUB_ADDRESS, node)
 
 
 @cache

@@ -51,6 +51,7 @@ class _Touched:
     """What a batch's events say of orders, without reading anything."""
 
     hashes: set[str] = field(default_factory=set)  # filled or closed
+    closed: set[str] = field(default_factory=set)
     assets: set[str] = field(default_factory=set)  # transferred
     signers: set[str] = field(default_factory=set)  # whose account changed
     entering: list[Event] = field(default_factory=list)  # presigns and broadcasts
@@ -84,6 +85,7 @@ def _touched(ctx: BatchContext) -> _Touched:
             )
         elif _event_kind(event.name, "Closed"):
             touched.hashes.add(_hash_arg(event))
+            touched.closed.add(_hash_arg(event))
         elif _event_kind(event.name, "Signed") or _event_kind(event.name, "Broadcast"):
             touched.entering.append(event)
     touched.assets.update(address for _kind, address, _event in ctx.changes.transfers)
@@ -98,7 +100,13 @@ def _affected(ctx: BatchContext, touched: _Touched):
         | Q(workerpool__in=touched.assets, kind="workerpoolorder")
         | Q(signer__in=touched.signers, kind__in=["workerpoolorder", "requestorder"])
     )
-    return affected if ctx.rollback else affected.filter(status=Order.OPEN)
+    if ctx.rollback:
+        return affected
+    # A filled order closed later is canceled: its fill may have been read at the head, past
+    # the close, from a node without the state of the fill's block.
+    return affected.filter(
+        Q(status=Order.OPEN) | Q(status=Order.FILLED, order_hash__in=touched.closed)
+    )
 
 
 def _orders_read(ctx: BatchContext) -> _Read:
@@ -128,7 +136,11 @@ def _orders_write(ctx: BatchContext, read: _Read):
     # An order published through the API since the reads is left to the periodic re-check.
     orders = [o for o in _affected(ctx, read.touched) if o.order_hash in read.consumed]
     orders_revalidate(
-        chain_id=ctx.chain_id, orders=orders, consumed=read.consumed, revive=ctx.rollback
+        chain_id=ctx.chain_id,
+        orders=orders,
+        consumed=read.consumed,
+        revive=ctx.rollback,
+        closing=read.touched.closed,
     )
 
 
@@ -136,10 +148,10 @@ orders_follow_chain = Hook(prepare=_orders_read, write=_orders_write)
 
 
 def consumed_read(*, reader, block, hashes) -> dict[str, int]:
-    """Order hash -> volume consumed, read at `block`."""
+    """Order hash -> volume consumed, read at `block` (at the head by a node without it)."""
     hashes = sorted(hashes)
     calls = [reader.hub_call("viewConsumed", bytes.fromhex(h[2:])) for h in hashes]
-    return dict(zip(hashes, reader.many(calls, block=block), strict=True))
+    return dict(zip(hashes, reader.many_or_latest(calls, block=block), strict=True))
 
 
 def _announce_deals(ctx: BatchContext):
@@ -164,12 +176,14 @@ def orders_revalidate(
     revive: bool,
     owners: dict[str, str] | None = None,
     stakes: dict[str, int] | None = None,
+    closing: frozenset[str] | set[str] = frozenset(),
 ) -> list[Order]:
     """Re-derive remaining and status of `orders` from their `consumed` volumes (consumed_read,
     before the write transaction).
 
     Owners and stakes default to the index rows (current at the batch's block inside a batch);
-    the periodic revalidation passes what it read from the node instead."""
+    the periodic revalidation passes what it read from the node instead. A filled order in
+    `closing` (closed by the batch's events) may still become canceled."""
     if not orders:
         return []
     owners = _owners(chain_id, orders) if owners is None else owners
@@ -191,7 +205,8 @@ def orders_revalidate(
         used = consumed[order.order_hash]
         status, reason = _status(order, used, owners, stakes, closed)
         remaining = max(0, order.volume - used)
-        if order.status != Order.OPEN and not revive:
+        amended = order.status == Order.FILLED and order.order_hash in closing
+        if order.status != Order.OPEN and not revive and not amended:
             continue
         if order.status == Order.DEAD and status == Order.OPEN and not _chain_death(order):
             continue  # dead for a reason the chain cannot undo
@@ -208,7 +223,10 @@ def orders_revalidate(
             order.status, order.dead_reason, order.remaining = status, reason, remaining
             # As the reference feed: `updated` while an order stays open, `unpublished` when it
             # leaves the book (filled, canceled, dead).
-            live_order_event(order=order, name="updated" if status == Order.OPEN else "unpublished")
+            if not amended:  # an amended order had already left the book
+                live_order_event(
+                    order=order, name="updated" if status == Order.OPEN else "unpublished"
+                )
             changed.append(order)
     requests_recheck(
         chain_id=chain_id,

@@ -1,5 +1,6 @@
 """A JSON-RPC proxy in front of anvil that misbehaves on command: the node as the indexer may
-meet it on a bad day (errors, garbage, cut-off answers, silence)."""
+meet it on a bad day (errors, garbage, cut-off answers, silence), or, given a FreeTier
+(tests/free_tier.py), a public provider's free tier on any day."""
 
 import json
 import random
@@ -8,13 +9,18 @@ import time
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from tests.free_tier import FreeTier, TierState, free_tier_answer
+
 FAULTS = ("http500", "invalid_json", "rpc_error", "truncated", "hang", "garbage")
 GARBAGE = ["0xzz", None, 12, {"number": "nope"}, [], "", True, [{"hash": 7}]]
 
 
 class FaultyNode:
-    def __init__(self, upstream: str, *, hang_seconds: float, seed: int = 0):
+    def __init__(
+        self, upstream: str, *, hang_seconds: float, seed: int = 0, tier: FreeTier | None = None
+    ):
         self.upstream = upstream
+        self.tier = TierState(tier, seed=seed) if tier else None
         self.hang_seconds = hang_seconds
         self.mode = "pass"
         self.served = dict.fromkeys(("pass", *FAULTS), 0)
@@ -42,6 +48,9 @@ class FaultyNode:
         with urllib.request.urlopen(request, timeout=30) as answer:
             return answer.read()
 
+    def forward_call(self, call: dict) -> dict:
+        return json.loads(self.forward(json.dumps({"jsonrpc": "2.0", **call}).encode()))
+
     def errors(self, body: bytes, *, garbage: bool) -> bytes:
         """An answer per request id: JSON-RPC errors, or results of the wrong shape."""
         payload = json.loads(body)
@@ -60,9 +69,11 @@ def _handler(node: FaultyNode):
         def log_message(self, *args):
             pass
 
-        def _send(self, status: int, body: bytes, *, length: int | None = None):
+        def _send(self, status: int, body: bytes, *, length: int | None = None, headers=None):
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
+            for name, value in (headers or {}).items():
+                self.send_header(name, value)
             self.send_header("Content-Length", str(len(body) if length is None else length))
             self.end_headers()
             self.wfile.write(body)
@@ -81,10 +92,23 @@ def _handler(node: FaultyNode):
                 return self._send(200, b'{"jsonrpc": "2.0", "result": [')
             if mode in ("rpc_error", "garbage"):
                 return self._send(200, node.errors(body, garbage=mode == "garbage"))
+            if node.tier:
+                return self._free_tier(body)
             answer = node.forward(body)
             if mode == "truncated":
                 self.close_connection = True
                 return self._send(200, answer[: len(answer) // 2], length=len(answer))
             return self._send(200, answer)
+
+        def _free_tier(self, body: bytes):
+            fault = node.tier.fault()
+            if fault == "dropped":
+                self.close_connection = True
+                return
+            status, headers, answer = free_tier_answer(node.tier, body, forward=node.forward_call)
+            if fault == "cut":
+                self.close_connection = True
+                return self._send(status, answer[: len(answer) // 2], length=len(answer))
+            return self._send(status, answer, headers=headers)
 
     return Handler

@@ -78,13 +78,19 @@ def snapshot_diff(survivor: dict, fresh: dict) -> str:
     return "\n".join(lines[:40])
 
 
-def assert_equals_fresh_index(devnet):
-    """The database as the survivor left it equals a fresh index of the same chain."""
+def assert_equals_fresh_index(devnet) -> float:
+    """The database as the survivor left it equals a fresh index of the same chain; returns
+    the seconds the fresh index took."""
+    import time
+
     from django.db import connection
 
     connection.close()  # the survivor's process may have left the connection unusable
     survivor = index_snapshot()
     index_wipe()
+    started = time.monotonic()
     devnet.index()
+    seconds = time.monotonic() - started
     fresh = index_snapshot()
     assert fresh == survivor, snapshot_diff(survivor, fresh)
+    return seconds

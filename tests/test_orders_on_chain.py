@@ -201,9 +201,9 @@ def test_the_indexer_reads_the_node_outside_its_write_transactions(api, market, 
     in_transaction = []
     post = RpcClient._post
 
-    def watched(self, payload):
+    def watched(self, payload, *, calls):
         in_transaction.append(connection.in_atomic_block)
-        return post(self, payload)
+        return post(self, payload, calls=calls)
 
     monkeypatch.setattr(RpcClient, "_post", watched)
     market.devnet.index()  # a fill and a presign: consumed volumes and the presign's calldata

@@ -4,11 +4,16 @@ Called by the indexer (state after each batch) and later by the orderbook (stake
 Every read names the block it is made at, so results are those of the chain the caller stored.
 """
 
+import logging
 from dataclasses import dataclass
 
 from marketplace.chain.abi_codec import Function
+from marketplace.chain.answers import MalformedAnswer
 from marketplace.chain.protocol import APP, DATASET, HUB, WORKERPOOL
-from marketplace.chain.rpc import RpcClient
+from marketplace.chain.refusals import missing_state
+from marketplace.chain.rpc import RpcClient, RpcError
+
+log = logging.getLogger(__name__)
 
 ASSET_GETTERS = {
     "app": (
@@ -51,6 +56,24 @@ class Reader:
             return []
         raw = self.rpc.batch([c.request(block) for c in calls])
         return [c.function.decode(r) for c, r in zip(calls, raw, strict=True)]
+
+    def many_or_latest(self, calls: list[Call], *, block: str | dict) -> list:
+        """Read at `block`; a node without that block's state is read at its latest block
+        instead, which differs only while later blocks the caller has not reached yet touch the
+        same entities. Such a node: one that is not an archive node ("missing trie node",
+        "header not found"), a provider's backend behind the others, anvil loaded from a dump
+        without history (an error), or anvil after some reorgs (views answering no data, as if
+        no contract were there)."""
+        try:
+            return self.many(calls, block=block)
+        except (RpcError, MalformedAnswer) as exc:
+            if block == "latest":
+                raise
+            if isinstance(exc, RpcError) and not missing_state(exc.message):
+                log.warning("state at %s: %s; reading the latest state", block, exc)
+            else:
+                log.info("state at %s unavailable (%s): reading the latest state", block, exc)
+            return self.many(calls, block="latest")
 
     def one(self, function: str, *args, block: str | dict = "latest"):
         return self.many([self.hub_call(function, *args)], block=block)[0]

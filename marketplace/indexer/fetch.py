@@ -3,6 +3,8 @@
 Two JSON-RPC batches per range. The first carries both log queries, the last block's header and
 the header the range must build on; the second the headers of blocks that have logs, checked
 against each log's blockHash, so a range read across a reorg is refused rather than stored.
+Every log query names its contracts (providers refuse or bill unfiltered ones): the workerpools
+known before the range, and in a third query only when the range creates some, the new ones.
 """
 
 from dataclasses import dataclass
@@ -12,7 +14,8 @@ from eth_abi.exceptions import DecodingError
 
 from marketplace.chain.answers import MalformedAnswer, fields, hex_text, items, quantity
 from marketplace.chain.protocol import ZERO_BYTES32
-from marketplace.chain.rpc import RpcClient
+from marketplace.chain.refusals import logs_refused
+from marketplace.chain.rpc import RpcClient, RpcError
 from marketplace.indexer.events import (
     HUB,
     POLICY_UPDATE_TOPIC,
@@ -31,6 +34,17 @@ class ReorgDetected(Exception):
 
 class Inconsistent(Exception):
     """The node's chain moved while the range was read: read it again."""
+
+
+class RangeRefused(Exception):
+    """The provider refused a log query for its block range ("range") or its number of
+    results ("count"): a shorter range is the cure."""
+
+    def __init__(self, *, reason: str, blocks: int, error: RpcError):
+        self.reason = reason
+        self.blocks = blocks
+        self.error = error
+        super().__init__(f"{blocks} blocks refused ({reason}): {error}")
 
 
 @dataclass
@@ -95,6 +109,10 @@ def _block_request(number: int) -> tuple[str, list]:
     return ("eth_getBlockByNumber", [hex(number), False])
 
 
+def _policy_request(span: dict, workerpools: list[str]) -> tuple[str, list]:
+    return ("eth_getLogs", [{**span, "address": workerpools, "topics": [POLICY_UPDATE_TOPIC]}])
+
+
 class Fetcher:
     def __init__(self, *, rpc: RpcClient, hub: str, registries: dict[str, str]):
         self.rpc = rpc
@@ -122,41 +140,50 @@ class Fetcher:
         except (DecodingError, UnicodeDecodeError) as exc:
             raise MalformedAnswer(f"log {log['transactionHash']}: {exc}") from exc
 
+    def _logs_batch(self, requests: list[tuple[str, list]], *, blocks: int) -> list:
+        try:
+            return self.rpc.batch(requests)
+        except RpcError as exc:
+            reason = logs_refused(exc.message) if exc.method == "eth_getLogs" else None
+            if reason is None:
+                raise
+            raise RangeRefused(reason=reason, blocks=blocks, error=exc) from exc
+
     def fetch(
-        self, *, start: int, end: int, parent: tuple[int, str] | None, is_workerpool
+        self, *, start: int, end: int, parent: tuple[int, str] | None, workerpools: list[str]
     ) -> Batch:
+        """The range's events and headers; `workerpools` are those created before `start`."""
+        blocks = end - start + 1
         span = {"fromBlock": hex(start), "toBlock": hex(end)}
-        requests = [
-            ("eth_getLogs", [{**span, "address": self.addresses}]),
-            ("eth_getLogs", [{**span, "topics": [POLICY_UPDATE_TOPIC]}]),
-            _block_request(end),
-        ]
+        requests = [("eth_getLogs", [{**span, "address": self.addresses}]), _block_request(end)]
         if parent:
             requests.append(_block_request(parent[0]))
-        answers = self.rpc.batch(requests)
-        hub_logs = [_log(log) for log in items(answers[0])]
-        policy_logs = [_log(log) for log in items(answers[1])]
-        if parent and _block_hash(answers[3]) != parent[1]:
+        if workerpools:
+            requests.append(_policy_request(span, workerpools))
+        hub_raw, end_raw, *rest = self._logs_batch(requests, blocks=blocks)
+        if parent and _block_hash(rest.pop(0)) != parent[1]:
             raise ReorgDetected(f"block {parent[0]} changed")
-        end_header: Header | None = _header(answers[2], end)
-        cut = range_cut([int(log["blockNumber"], 16) for log in (*hub_logs, *policy_logs)])
-        if cut is not None:
-            end, end_header = cut, None
-            hub_logs = [log for log in hub_logs if int(log["blockNumber"], 16) <= cut]
-            policy_logs = [log for log in policy_logs if int(log["blockNumber"], 16) <= cut]
-
-        events = [self._event(log) for log in hub_logs]
-        minted_pools = {
+        policy_logs = [_log(log) for log in items(rest[0])] if workerpools else []
+        end_header: Header | None = _header(end_raw, end)
+        events = [self._event(_log(log)) for log in items(hub_raw)]
+        minted = {
             "0x" + e.topics[3][-40:]
             for e in events
             if e.emitter == WORKERPOOL_REGISTRY
             and e.name == "Transfer"
             and e.topics[1] == ZERO_BYTES32
-        }
-        for log in policy_logs:
-            address = log["address"].lower()
-            if address in minted_pools or is_workerpool(address):
-                events.append(self._event(log, emitter=WORKERPOOL))
+        } - {a.lower() for a in workerpools}
+        if minted:
+            (more,) = self._logs_batch([_policy_request(span, sorted(minted))], blocks=blocks)
+            policy_logs += [_log(log) for log in items(more)]
+        cut = range_cut(
+            [e.block_number for e in events] + [quantity(log["blockNumber"]) for log in policy_logs]
+        )
+        if cut is not None:
+            end, end_header = cut, None
+            events = [e for e in events if e.block_number <= cut]
+            policy_logs = [log for log in policy_logs if quantity(log["blockNumber"]) <= cut]
+        events += [self._event(log, emitter=WORKERPOOL) for log in policy_logs]
         events.sort(key=lambda e: (e.block_number, e.log_index))
 
         headers = self._headers(events, end, end_header)

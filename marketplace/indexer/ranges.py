@@ -11,10 +11,13 @@ def first_range_blocks(*, maximum: int) -> int:
     return min(FIRST_RANGE_BLOCKS, maximum)
 
 
-def next_range_blocks(*, current: int, events: int, blocks: int, maximum: int) -> int:
-    """The next range's length: about TARGET_EVENTS at the density of the range just read
-    (`events` in `blocks`), at most twice the current length and at most `maximum`."""
-    wanted = int(blocks * TARGET_EVENTS / events) if events else blocks * 2
+def next_range_blocks(
+    *, current: int, events: int, blocks: int, maximum: int, target: int = TARGET_EVENTS
+) -> int:
+    """The next range's length: about `target` events at the density of the range just read
+    (`events` in `blocks`), at most twice the current length and at most `maximum`. A provider
+    capping eth_getLogs's results makes the indexer aim lower than TARGET_EVENTS."""
+    wanted = int(blocks * target / events) if events else blocks * 2
     return max(1, min(maximum, wanted, current * 2))
 
 

@@ -15,13 +15,14 @@ from django.db import DatabaseError, close_old_connections, connection
 
 from marketplace.chain.abi_codec import checksum
 from marketplace.chain.answers import MalformedAnswer, quantity
+from marketplace.chain.node import node_client
 from marketplace.chain.reader import Reader
-from marketplace.chain.rpc import RpcClient, RpcError, RpcUnavailable
+from marketplace.chain.rpc import RpcError, RpcUnavailable
 from marketplace.indexer.changes import changes_from_events
-from marketplace.indexer.fetch import Fetcher, Inconsistent, ReorgDetected
+from marketplace.indexer.fetch import Fetcher, Inconsistent, RangeRefused, ReorgDetected
 from marketplace.indexer.hooks import BatchContext, hooks_prepare
 from marketplace.indexer.lock import indexer_lock
-from marketplace.indexer.ranges import first_range_blocks, next_range_blocks
+from marketplace.indexer.ranges import TARGET_EVENTS, first_range_blocks, next_range_blocks
 from marketplace.indexer.rollback import rollback
 from marketplace.indexer.states import states_read
 from marketplace.indexer.store import batch_store, cursor_heartbeat
@@ -63,12 +64,13 @@ class Indexer:
         max_batch_blocks: int = 2000,
         timeout: float = 30,
     ):
-        self.rpc = RpcClient(rpc_url, timeout=timeout)
+        self.rpc = node_client(url=rpc_url, timeout=timeout)
         self.hub = checksum(hub)
         self.start_block = start_block
         self.confirmations = confirmations
         self.max_batch_blocks = max_batch_blocks
         self.batch_blocks = first_range_blocks(maximum=max_batch_blocks)
+        self.target_events = TARGET_EVENTS
         self.reader = Reader(self.rpc, self.hub)
         # Both learnt from the node by connect(), before anything else reads them.
         self.chain_id: int
@@ -95,8 +97,25 @@ class Indexer:
         row = IndexerCursor.objects.filter(chain_id=self.chain_id).first()
         return (row.block_number, row.block_hash) if row else (self.start_block - 1, None)
 
-    def _is_workerpool(self, address: str) -> bool:
-        return Workerpool.objects.filter(chain_id=self.chain_id, address=checksum(address)).exists()
+    def _workerpools(self) -> list[str]:
+        return list(
+            Workerpool.objects.filter(chain_id=self.chain_id).values_list("address", flat=True)
+        )
+
+    def _narrow(self, refused: RangeRefused) -> None:
+        """A shorter range after the provider refused one. A range cap is learnt for good;
+        a result cap lowers the events a range aims at, as it depends on the chain's density."""
+        if refused.blocks <= 1:
+            raise refused.error  # one block is as short as a range gets: a node fault
+        self.batch_blocks = max(1, refused.blocks // 2)
+        if refused.reason == "range":
+            self.max_batch_blocks = min(self.max_batch_blocks, self.batch_blocks)
+        else:
+            self.target_events = max(1, self.target_events // 2)
+        log.info(
+            "indexer: the node refused %d blocks (%s): ranges of %d blocks, about %d events",
+            refused.blocks, refused.reason, self.batch_blocks, self.target_events,
+        )  # fmt: skip
 
     def _rollback(self) -> None:
         rollback(
@@ -122,10 +141,13 @@ class Indexer:
         parent = (number, block_hash) if block_hash else None
         try:
             batch = self.fetcher.fetch(
-                start=number + 1, end=end, parent=parent, is_workerpool=self._is_workerpool
+                start=number + 1, end=end, parent=parent, workerpools=self._workerpools()
             )
         except ReorgDetected:
             self._rollback()
+            return True, number, target
+        except RangeRefused as refused:
+            self._narrow(refused)
             return True, number, target
         end = batch.end  # a range too busy is cut short
         changes = changes_from_events(events=batch.events, hub=self.hub)
@@ -150,6 +172,7 @@ class Indexer:
             events=len(batch.events),
             blocks=end - number,
             maximum=self.max_batch_blocks,
+            target=self.target_events,
         )
         return end < target, end, target
 
@@ -189,9 +212,6 @@ class Indexer:
                     failing_since = failing_since or time.monotonic()
                     if not follow and time.monotonic() - failing_since > give_up_after:
                         raise
-                    if isinstance(exc, RpcError) and self.batch_blocks > 1:
-                        # Providers cap eth_getLogs: a smaller range is the usual cure.
-                        self.batch_blocks = max(1, self.batch_blocks // 2)
                     delay = min(MAX_BACKOFF, 0.25 * 2**failures)
                     failures += 1
                     log.warning(

@@ -5,30 +5,10 @@ the registry entries' getters); reading them at the batch's last block makes the
 function of the stored chain alone, whatever the batch boundaries were.
 """
 
-import logging
 from dataclasses import dataclass, field
 
-from marketplace.chain.answers import MalformedAnswer
 from marketplace.chain.reader import ASSET_GETTERS, Call, Reader, asset_calls
-from marketplace.chain.rpc import RpcError
 from marketplace.indexer.changes import Changes
-
-log = logging.getLogger(__name__)
-
-
-def _read(reader: Reader, calls: list[Call], block: dict | str) -> list:
-    """Read at `block`; a node without that block's state (not an archive node, or anvil
-    loaded from a dump without history: an error, or anvil after some reorgs: views answering
-    no data, as if no contract were there) is read at its latest block instead, which differs
-    only while later blocks the indexer has not reached yet touch the same entities."""
-    try:
-        return reader.many(calls, block=block)
-    except (RpcError, MalformedAnswer) as exc:
-        if block == "latest":
-            raise
-        reason = exc.message if isinstance(exc, RpcError) else f"a view answered no data: {exc}"
-        log.info("state at %s unavailable (%s): reading the latest state", block, reason)
-        return reader.many(calls, block="latest")
 
 
 @dataclass
@@ -63,7 +43,7 @@ def states_read(
     calls += [reader.hub_call("viewTask", bytes.fromhex(t[2:])) for t in tasks]
     for address in accounts:
         calls += [reader.hub_call("viewAccount", address), reader.hub_call("viewScore", address)]
-    results = iter(_read(reader, calls, block))
+    results = iter(reader.many_or_latest(calls, block=block))
 
     states = States()
     for kind, address in assets:
@@ -78,10 +58,9 @@ def states_read(
         states.accounts[address] = {**account, "score": score}
 
     pairs = [(t, w) for t, task in states.tasks.items() for w in task["contributors"]]
-    contributions = _read(
-        reader,
+    contributions = reader.many_or_latest(
         [reader.hub_call("viewContribution", bytes.fromhex(t[2:]), w) for t, w in pairs],
-        block,
+        block=block,
     )
     states.contributions = dict(zip(pairs, contributions, strict=True))
     return states

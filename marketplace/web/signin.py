@@ -10,12 +10,11 @@ import secrets
 import warnings
 from datetime import timedelta
 
-from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.utils import timezone
 from eth_utils import to_checksum_address
-from web3 import HTTPProvider
 
+from marketplace.chain.node import NodeProvider
 from marketplace.chain.parse import address_parse
 from marketplace.models import SignInNonce
 from marketplace.refusal import Refusal
@@ -106,7 +105,7 @@ def signin_verify(
             signature,
             domain=domain,
             nonce=parsed.nonce,
-            provider=HTTPProvider(settings.CHAIN_RPC_URL),
+            provider=NodeProvider(),
         )
     except VerificationError as exc:
         reason = REFUSALS.get(type(exc), "the message does not verify")

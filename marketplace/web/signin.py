@@ -65,7 +65,7 @@ def signin_message_prepare(
     """The EIP-4361 text for `address` to personal_sign, with a fresh single-use nonce."""
     address = address_parse("address", address)
     now = timezone.now()
-    SignInNonce.objects.filter(created_at__lt=now - NONCE_TTL).delete()
+    # Expired nonces are inert (signin_verify checks their age); the beat job deletes them.
     nonce = secrets.token_hex(12)
     SignInNonce.objects.create(nonce=nonce, session_key=session_key)
     message = SiweMessage(
